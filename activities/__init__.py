@@ -1,0 +1,35 @@
+"""Everything with I/O that workflows need: read-model writes, routing, deadlines, notices, publication.
+
+Activities are methods of small classes holding their dependencies (engine, settings), so the worker
+and tests build them with the database they want. `build_activities` is the one list the worker runs.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+
+from core.config import Settings
+
+
+def build_activities(engine: Engine, settings: Settings) -> list:
+    from activities.deadlines import DeadlineActivities
+    from activities.notices import NoticeActivities
+    from activities.publication import PublicationActivities
+    from activities.read_model import ReadModelActivities
+    from activities.routing import RoutingActivities
+
+    deadlines = DeadlineActivities(engine, settings)
+    notices = NoticeActivities(engine)
+    publication = PublicationActivities(engine)
+    read_model = ReadModelActivities(engine)
+    routing = RoutingActivities(engine, settings)
+    return [
+        deadlines.compute_deadlines,
+        notices.send_notice,
+        publication.publish_case,
+        publication.propose_catalog_change,
+        read_model.record_event,
+        routing.propose_routing,
+        routing.plan_dispatch,
+        routing.learn_routing,
+    ]

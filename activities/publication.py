@@ -1,0 +1,83 @@
+"""publish_case (宣): the public board's masked summary of a closed case; and catalog change proposals.
+
+Masking happens here, once, so the public board never holds a complainant's name, phone or exact
+house number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+from temporalio import activity
+
+from core.masking import mask_text
+from core.models.catalog import CatalogChangeProposal
+from core.models.tickets import Ticket
+
+
+@dataclass
+class PublishCaseInput:
+    ticket_id: str
+    description: str
+    result_summary: str
+    complainant_name: str
+    complainant_phone: str
+    confidential: bool
+
+
+@dataclass
+class ProposeCatalogChangeInput:
+    source_key: str
+    ticket_id: str
+    reason: str
+    proposed_by: str
+    at: datetime
+    item_code: str | None = None
+    proposed_primary_unit_id: str | None = None
+
+
+class PublicationActivities:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @activity.defn
+    def publish_case(self, input: PublishCaseInput) -> bool:
+        """True when published; confidential cases are counted in the rates but never shown."""
+        with Session(self.engine) as session:
+            ticket = session.get(Ticket, input.ticket_id)
+            if ticket is None:
+                raise RuntimeError(f"ticket {input.ticket_id} not in the read model yet")
+            if input.confidential:
+                return False
+            known = [input.complainant_name, input.complainant_phone]
+            ticket.public_summary = (
+                mask_text(input.description, known) + "\n---\n" + mask_text(input.result_summary, known)
+            )
+            ticket.published = True
+            session.add(ticket)
+            session.commit()
+            return True
+
+    @activity.defn
+    def propose_catalog_change(self, input: ProposeCatalogChangeInput) -> int:
+        with Session(self.engine) as session:
+            found = session.exec(
+                select(CatalogChangeProposal).where(CatalogChangeProposal.source_key == input.source_key)
+            ).first()
+            if found is not None:
+                return found.id
+            proposal = CatalogChangeProposal(
+                source_key=input.source_key,
+                ticket_id=input.ticket_id,
+                item_code=input.item_code,
+                proposed_primary_unit_id=input.proposed_primary_unit_id,
+                reason=input.reason,
+                proposed_by=input.proposed_by,
+                created_at=input.at,
+            )
+            session.add(proposal)
+            session.commit()
+            return proposal.id

@@ -1,0 +1,93 @@
+"""Complexity tiers and their clocks, as data: acceptance limit, closure limit, four checkpoints.
+
+A catalog item names a tier and may override any part of it; a city overrides the tiers themselves
+with the CLOCK_PLANS setting (JSON). The workflow only ever sees the resolved ClockPlan.
+"""
+
+from __future__ import annotations
+
+import json
+
+from core.durations import parse_duration, parse_plan
+from workflows.messages import ClockPlan
+
+DEFAULT_TIERS: dict[str, dict[str, str]] = {
+    # Urgent (e.g. gas smell, burst water main): accept in 2 working hours, close the next day.
+    "urgent": {"acceptance": "2wh", "closure": "1d", "checkpoints": "6h,12h,18h,1d"},
+    # The standard seven-day closure (七天办结) with checkpoints on days 1, 3, 5 and 7.
+    "standard": {"acceptance": "1wd", "closure": "7d", "checkpoints": "1d,3d,5d,7d"},
+    # Complex, multi-department cases: 15 working days, checkpoints spread across them.
+    "complex": {"acceptance": "1wd", "closure": "15wd", "checkpoints": "3wd,7wd,11wd,15wd"},
+}
+DEFAULT_RATING = {"rating_window": "3d", "rating_default": "satisfied"}
+
+
+class ClockPlanError(ValueError):
+    pass
+
+
+def load_tiers(override_json: str | None = None) -> dict[str, dict[str, str]]:
+    tiers = {name: dict(plan) for name, plan in DEFAULT_TIERS.items()}
+    if override_json:
+        try:
+            for name, plan in json.loads(override_json).items():
+                tiers.setdefault(name, dict(DEFAULT_TIERS["standard"])).update(plan)
+        except (ValueError, AttributeError) as exc:
+            raise ClockPlanError(f"CLOCK_PLANS is not valid JSON of tiers: {exc}") from exc
+    for name, plan in tiers.items():
+        validate_plan(plan.get("acceptance", ""), plan.get("closure", ""), plan.get("checkpoints", ""), name)
+    return tiers
+
+
+def validate_plan(acceptance: str, closure: str, checkpoints: str, where: str = "") -> None:
+    try:
+        parse_duration(acceptance)
+        closure_d = parse_duration(closure)
+        plan = parse_plan(checkpoints)
+    except ValueError as exc:
+        raise ClockPlanError(f"{where}: {exc}") from exc
+    if plan[-1] != closure_d:
+        raise ClockPlanError(f"{where}: the last checkpoint ({plan[-1]}) must equal the closure ({closure_d})")
+
+
+def resolve(
+    tier: str,
+    *,
+    acceptance: str | None = None,
+    closure: str | None = None,
+    checkpoints: str | None = None,
+    tiers: dict[str, dict[str, str]] | None = None,
+    rating_window: str = DEFAULT_RATING["rating_window"],
+    rating_default: str = DEFAULT_RATING["rating_default"],
+) -> ClockPlan:
+    tiers = tiers or DEFAULT_TIERS
+    base = tiers.get(tier) or tiers["standard"]
+    closure = closure or base["closure"]
+    if checkpoints is None:
+        # A closure override without its own plan keeps the tier's shape scaled onto the new closure.
+        checkpoints = base["checkpoints"] if closure == base["closure"] else _scaled_plan(closure)
+    plan = ClockPlan(
+        tier=tier if tier in tiers else "standard",
+        acceptance=acceptance or base["acceptance"],
+        closure=closure,
+        checkpoints=[str(d) for d in parse_plan(checkpoints)],
+        rating_window=rating_window,
+        rating_default=rating_default,
+    )
+    validate_plan(plan.acceptance, plan.closure, ",".join(plan.checkpoints), f"tier {tier}")
+    return plan
+
+
+def _scaled_plan(closure: str) -> str:
+    d = parse_duration(closure)
+    if d.amount >= 4:
+        marks = [max(1, round(d.amount * f)) for f in (1 / 7, 3 / 7, 5 / 7)] + [d.amount]
+        short = str(d)[len(str(d.amount)) :]
+        return ",".join(f"{m}{short}" for m in marks)
+    # Too short to split in its own unit: quarter it in hours.
+    hours = {"days": 24, "working_days": 8, "hours": 1, "working_hours": 1, "minutes": 1 / 60}[d.unit]
+    total = d.amount * hours
+    unit = "wh" if d.unit.startswith("working") else "h"
+    if total < 4:
+        return ",".join([closure] * 4)
+    return ",".join(f"{max(1, round(total * f))}{unit}" for f in (0.25, 0.5, 0.75)) + f",{closure}"

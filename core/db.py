@@ -1,0 +1,85 @@
+"""Database engine and sessions for the read model (SQLite by default, PostgreSQL in production).
+
+The read model is written only by activities and by the API's own tables (users, intake outbox);
+grievance state itself lives in the workflows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlmodel import Session, SQLModel, create_engine
+
+
+class DatabaseConfigError(RuntimeError):
+    """DATABASE_URL is malformed or names a driver we do not ship."""
+
+
+def make_engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise DatabaseConfigError(f"DATABASE_URL is not a valid database URL: {url!r}") from exc
+    backend = parsed.get_backend_name()
+    if backend == "postgresql" and parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")  # psycopg 3 is the driver we ship
+    elif backend not in ("sqlite", "postgresql"):
+        raise DatabaseConfigError(f"DATABASE_URL must be sqlite:// or postgresql://, got {backend!r}")
+    if backend == "sqlite":
+        if parsed.database:
+            from pathlib import Path
+
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    # WAL lets the web app read while the worker writes; busy_timeout rides out short write locks.
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def create_schema(engine: Engine) -> None:
+    import core.models  # noqa: F401  (registers every table on SQLModel.metadata)
+
+    SQLModel.metadata.create_all(engine)
+
+
+def ping(engine: Engine) -> None:
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    with Session(engine) as session:
+        try:
+            yield session
+            session.commit()
+        except Exception:
+            session.rollback()
+            raise
+
+
+_engines: dict[str, Engine] = {}
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """One engine per URL per process (activities and the web app share this)."""
+    if url is None:
+        from core.config import get_settings
+
+        url = get_settings().effective_database_url
+    if url not in _engines:
+        _engines[url] = make_engine(url)
+    return _engines[url]

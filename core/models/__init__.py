@@ -1,0 +1,34 @@
+"""Read-model tables, one module per concept. Importing this package registers every table."""
+
+from core.models.calendar import CalendarDay
+from core.models.catalog import (
+    CatalogChangeProposal,
+    CatalogItem,
+    CatalogVersion,
+    CommunityAccessItem,
+    StreetOverride,
+    TakenBackItem,
+    Unit,
+)
+from core.models.routing import RoutingExample
+from core.models.tickets import Intake, Notice, Ticket, TicketCounter, TicketEvent
+from core.models.users import ApiToken, User
+
+__all__ = [
+    "ApiToken",
+    "CalendarDay",
+    "CatalogChangeProposal",
+    "CatalogItem",
+    "CatalogVersion",
+    "CommunityAccessItem",
+    "Intake",
+    "Notice",
+    "RoutingExample",
+    "StreetOverride",
+    "TakenBackItem",
+    "Ticket",
+    "TicketCounter",
+    "TicketEvent",
+    "Unit",
+    "User",
+]

@@ -1,0 +1,125 @@
+"""Grievance read model: one row per ticket, an append-only audit log, the intake outbox, notices.
+
+Written only by activities (idempotently: events keyed by ticket and sequence, the ticket row
+only moves forward in sequence) and read by lists, dashboards, rates and publication.
+"""
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from core.models.types import UTCDateTime
+
+
+# The latest known state of one grievance, as the workflow last reported it.
+class Ticket(SQLModel, table=True):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        Index("ix_tickets_unit_stage", "primary_unit_id", "stage"),
+        Index("ix_tickets_stage_deadline", "stage", "closure_deadline"),
+    )
+
+    id: str = Field(primary_key=True, max_length=32)  # ticket number = workflow id
+    last_seq: int = 0
+    stage: str = Field(index=True)
+    channel: str = Field(index=True)
+    description: str = Field(sa_column=Column(Text))
+    address: str = ""
+    lat: float | None = None
+    lng: float | None = None
+    category_hint: str = ""
+    complainant_name: str = ""
+    complainant_phone: str = ""
+    confidential: bool = False
+    whistle_unit_id: str | None = Field(default=None, index=True)  # the street / grid that whistled
+    item_code: str | None = Field(default=None, index=True)
+    item_name: str = ""
+    category: str = ""
+    catalog_version: int | None = None
+    tier: str = ""
+    dispatch_owner_id: str | None = Field(default=None, index=True)  # who dispatches it now
+    primary_unit_id: str | None = Field(default=None, index=True)
+    cooperating_unit_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    district_id: str | None = Field(default=None, index=True)
+    street_id: str | None = Field(default=None, index=True)
+    received_at: datetime = Field(index=True, sa_type=UTCDateTime)
+    dispatched_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    accept_deadline: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closure_deadline: datetime | None = Field(default=None, index=True, sa_type=UTCDateTime)
+    next_checkpoint_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    colour: str = "green"
+    overdue: bool = Field(default=False, index=True)
+    escalated: bool = Field(default=False, index=True)
+    pending_request: str = ""  # bounce | extension | consultation | review
+    submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, index=True, sa_type=UTCDateTime)
+    outcome: str = ""  # resolved | explained | rejected | merged
+    rating: str = ""
+    rating_source: str = ""  # citizen | street | timeout
+    reopen_count: int = 0
+    calendar_fallback: bool = False
+    published: bool = False
+    public_summary: str = Field(default="", sa_column=Column(Text))
+    state: dict = Field(default_factory=dict, sa_column=Column(JSON))  # the workflow's full snapshot
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+# One attributable action on a ticket (who, role, what, why, when, state before/after).
+class TicketEvent(SQLModel, table=True):
+    __tablename__ = "ticket_events"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "seq", name="uq_ticket_event_seq"),
+        Index("ix_events_action_at", "action", "at"),
+        Index("ix_events_unit_action", "unit_id", "action"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: str = Field(foreign_key="tickets.id", index=True)
+    seq: int
+    at: datetime = Field(sa_type=UTCDateTime)
+    actor_id: str = ""
+    actor_name: str = ""
+    role: str = ""
+    unit_id: str | None = None  # the unit the action is counted for (e.g. the unit that bounced)
+    action: str
+    reason: str = Field(default="", sa_column=Column(Text))
+    stage_before: str = ""
+    stage_after: str = ""
+    details: dict = Field(default_factory=dict, sa_column=Column(JSON))
+
+
+# The intake outbox: an accepted submission, kept until its workflow has surely started.
+class Intake(SQLModel, table=True):
+    __tablename__ = "intakes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    idempotency_key: str = Field(unique=True, max_length=200)
+    ticket_id: str = Field(unique=True, max_length=32)
+    payload: dict = Field(sa_column=Column(JSON))
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    started: bool = Field(default=False, index=True)
+
+
+# Per-day ticket counter behind readable ticket numbers (2026-1122-000123).
+class TicketCounter(SQLModel, table=True):
+    __tablename__ = "ticket_counters"
+
+    day: date = Field(primary_key=True)
+    last: int = 0
+
+
+# A notice to a unit or supervisor (checkpoint warnings, escalations), idempotent by key.
+class Notice(SQLModel, table=True):
+    __tablename__ = "notices"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=200)
+    ticket_id: str = Field(index=True)
+    unit_id: str | None = Field(default=None, index=True)
+    audience: str = ""  # unit | supervisor | citizen | dispatcher
+    kind: str
+    message: str = Field(sa_column=Column(Text))
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    read: bool = False

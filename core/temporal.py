@@ -1,0 +1,25 @@
+"""Connecting to Temporal: retries briefly (the dev server needs ~0.3 s), then a one-line error."""
+
+from __future__ import annotations
+
+import asyncio
+
+from temporalio.client import Client
+
+from core.config import Settings
+
+
+class TemporalUnreachable(RuntimeError):
+    pass
+
+
+async def connect(settings: Settings, *, attempts: int = 40, delay: float = 0.25) -> Client:
+    address = settings.effective_temporal_address
+    last: Exception | None = None
+    for _ in range(attempts):
+        try:
+            return await Client.connect(address, namespace=settings.temporal_namespace)
+        except Exception as exc:  # the SDK raises RuntimeError for every connection failure
+            last = exc
+            await asyncio.sleep(delay)
+    raise TemporalUnreachable(f"Temporal is not reachable at {address} ({last})")

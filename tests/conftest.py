@@ -1,0 +1,35 @@
+"""Shared fixtures: a fresh SQLite read model per test; Temporal environments live in tests/workflows."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from core.db import create_schema, make_engine
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Engine:
+    eng = make_engine(f"sqlite:///{tmp_path / 'read-model.db'}")
+    create_schema(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine):
+    with Session(engine) as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    path = Path(os.environ.get("TEST_ARTIFACTS", ARTIFACTS))
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,44 @@
+"""Starting real Temporal servers for tests, from the binaries the venv ships (never a download)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+
+from workflows import search_attributes
+
+BIN = Path(sys.executable).parent
+
+
+def binary(name: str) -> str:
+    path = BIN / name
+    if not path.exists():
+        raise RuntimeError(f"{path} is missing: run `make install` (the dev extra ships it)")
+    return str(path)
+
+
+async def register_search_attributes(client: Client, namespace: str = "default") -> None:
+    await client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=namespace,
+            search_attributes={key.name: key.indexed_value_type for key in search_attributes.ALL},
+        )
+    )
+
+
+async def start_time_skipping() -> WorkflowEnvironment:
+    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=binary("temporal-test-server"))
+    await register_search_attributes(env.client)
+    return env
+
+
+async def start_dev_server(db_file: str | None = None) -> WorkflowEnvironment:
+    return await WorkflowEnvironment.start_local(
+        dev_server_existing_path=binary("temporal"),
+        search_attributes=list(search_attributes.ALL),
+        dev_server_database_filename=db_file,
+    )

@@ -1,0 +1,65 @@
+"""The whole loop for one grievance: receive, dispatch, accept, handle, review, rate, report, publish."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from core.models.tickets import Ticket, TicketEvent
+from tests.workflows.conftest import CENTRE, ECOLOGY, citizen
+from workflows.grievance import GrievanceWorkflow
+from workflows.messages import (
+    AcceptInput,
+    Colour,
+    DispatchInput,
+    ProgressInput,
+    RateInput,
+    Rating,
+    ReviewInput,
+    Stage,
+    SubmitResultInput,
+)
+
+
+async def test_happy_path_closes_publishes_and_records_every_step(harness):
+    handle = await harness.start("2026-1123-000001")
+    await handle.execute_update(
+        GrievanceWorkflow.dispatch,
+        DispatchInput(actor=CENTRE, item_code="MK-001", primary_unit_id="dept-ecology",
+                      cooperating_unit_ids=["dept-market"]),
+    )
+    state = await handle.query(GrievanceWorkflow.state)
+    assert state.stage == Stage.DISPATCHED
+    assert state.primary.id == "dept-ecology" and [u.id for u in state.cooperating] == ["dept-market"]
+    assert state.accept_deadline is not None and len(state.checkpoints) == 4
+    assert state.closure_deadline - state.dispatched_at == timedelta(days=7)
+
+    await handle.execute_update(GrievanceWorkflow.accept, AcceptInput(actor=ECOLOGY))
+    await harness.env.sleep(timedelta(hours=30))  # past checkpoint 1 (day 1): accepted -> green
+    await handle.execute_update(GrievanceWorkflow.add_progress, ProgressInput(actor=ECOLOGY, note="已约谈店主"))
+    await handle.execute_update(
+        GrievanceWorkflow.submit_result, SubmitResultInput(actor=ECOLOGY, summary="已加装油烟净化器，复测达标")
+    )
+    await handle.execute_update(GrievanceWorkflow.review, ReviewInput(actor=CENTRE, approve=True))
+    await handle.execute_update(
+        GrievanceWorkflow.rate, RateInput(actor=citizen(handle.id), rating=Rating.SATISFIED, comment="谢谢")
+    )
+    final = await handle.result()
+
+    assert final.stage == Stage.CLOSED and final.rating == Rating.SATISFIED and final.published
+    assert final.checkpoints[0].colour == Colour.GREEN
+    actions = [h.action for h in final.history]
+    assert actions == [
+        "received", "routed", "dispatched", "accepted", "checkpoint", "progress", "result_submitted",
+        "review_approved", "rated", "closed", "published",
+    ]
+    with Session(harness.engine) as session:
+        ticket = session.get(Ticket, handle.id)
+        events = session.exec(select(TicketEvent).where(TicketEvent.ticket_id == handle.id)
+                              .order_by(TicketEvent.seq)).all()
+    assert [e.action for e in events] == actions
+    assert ticket.stage == "closed" and ticket.published and ticket.rating == "satisfied"
+    assert "13812345678" not in ticket.public_summary and "张三" not in ticket.public_summary
+    assert events[2].actor_id == CENTRE.id and events[2].role == "dispatcher"
+    assert events[2].stage_before == "received" and events[2].stage_after == "dispatched"

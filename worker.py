@@ -1,0 +1,91 @@
+"""The Temporal worker: runs grievance workflows and their activities. Start as many as you like.
+
+    python worker.py          # uses TEMPORAL_ADDRESS / DATABASE_URL, or the embedded defaults
+
+SIGTERM or Ctrl-C finishes the tasks in hand and exits. The worker also re-starts any intake the web
+app accepted but could not hand to Temporal (the intake outbox), so no grievance is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from temporalio.worker import Worker
+
+from activities import build_activities
+from core.config import get_settings
+from core.db import DatabaseConfigError, get_engine, ping
+from core.temporal import TemporalUnreachable, connect
+from workflows.grievance import GrievanceWorkflow
+
+log = logging.getLogger("worker")
+OUTBOX_SWEEP_SECONDS = 15
+
+
+async def run_worker(stop: asyncio.Event) -> None:
+    settings = get_settings()
+    engine = get_engine(settings.effective_database_url)
+    ping(engine)
+    client = await connect(settings)
+    with ThreadPoolExecutor(max_workers=32) as executor:
+        worker = Worker(
+            client,
+            task_queue=settings.temporal_task_queue,
+            workflows=[GrievanceWorkflow],
+            activities=build_activities(engine, settings),
+            activity_executor=executor,
+            graceful_shutdown_timeout=timedelta(seconds=20),
+        )
+        log.info("worker polling %s on %s", settings.temporal_task_queue, settings.effective_temporal_address)
+        sweeper = asyncio.create_task(_sweep_outbox(client, engine, stop))
+        async with worker:
+            await stop.wait()
+            log.info("stopping: finishing tasks in hand")
+        sweeper.cancel()
+
+
+async def _sweep_outbox(client, engine, stop: asyncio.Event) -> None:
+    from api.intake import start_pending
+
+    while not stop.is_set():
+        try:
+            await start_pending(client, engine)
+        except Exception:  # a sweep failure must not stop the worker; the next sweep retries
+            log.exception("intake outbox sweep failed")
+        try:
+            await asyncio.wait_for(stop.wait(), OUTBOX_SWEEP_SECONDS)
+        except TimeoutError:
+            pass
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
+    stop = asyncio.Event()
+
+    async def runner() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await run_worker(stop)
+
+    try:
+        asyncio.run(runner())
+    except (TemporalUnreachable, DatabaseConfigError) as exc:
+        print(f"worker: {exc}", file=sys.stderr)  # noqa: T201
+        return 1
+    except Exception as exc:
+        if "OperationalError" in type(exc).__name__:
+            print(f"worker: database not reachable: {exc.__class__.__name__}: {str(exc).splitlines()[0]}",  # noqa: T201
+                  file=sys.stderr)
+            return 1
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

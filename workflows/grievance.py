@@ -1,0 +1,692 @@
+"""GrievanceWorkflow: one durable workflow per grievance, 接派办督评报宣 from intake to publication.
+
+`run` is the story; every human action is an update with a validator (rules in guards.py), every
+clock a durable timer planned by `_next_clock` (checkpoint rules in supervision.py). Deterministic:
+all I/O goes through activities.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.deadlines import ComputeDeadlinesInput, DeadlineActivities, DeadlineRequest
+    from activities.notices import NoticeActivities, SendNoticeInput
+    from activities.publication import ProposeCatalogChangeInput, PublicationActivities, PublishCaseInput
+    from activities.read_model import ReadModelActivities, RecordEventInput
+    from activities.routing import LearnRoutingInput, PlanDispatchInput, ProposeRoutingInput, RoutingActivities
+    from core.durations import DurationError, parse_duration
+    from workflows import guards, search_attributes, supervision
+    from workflows.messages import (
+        SYSTEM_ACTOR,
+        AcceptInput,
+        ActionResult,
+        Actor,
+        BounceRequestInput,
+        BounceRulingInput,
+        Checkpoint,
+        Colour,
+        ConsultationInput,
+        ConsultationRulingInput,
+        DispatchInput,
+        DispatchPlan,
+        EscalateInput,
+        ExtensionRequestInput,
+        ExtensionRulingInput,
+        GrievanceInput,
+        GrievanceState,
+        HistoryEntry,
+        PendingRequest,
+        ProgressInput,
+        RateInput,
+        Rating,
+        ReassignInput,
+        RejectInput,
+        ReviewInput,
+        Role,
+        Stage,
+        SubmitResultInput,
+    )
+
+LOCAL_TIMEOUT = timedelta(seconds=30)
+ACTIVITY_TIMEOUT = timedelta(minutes=2)
+ROUTING_RETRY = RetryPolicy(maximum_attempts=3)
+WORKING = (Stage.DISPATCHED, Stage.IN_PROGRESS, Stage.REVIEW)
+CLOCKED = (Stage.RECEIVED, *WORKING)
+
+
+@workflow.defn
+class GrievanceWorkflow:
+    @workflow.init
+    def __init__(self, input: GrievanceInput) -> None:
+        self._s = GrievanceState(
+            ticket_id=input.ticket_id, stage=Stage.RECEIVED, intake=input, dispatch_owner_id=input.dispatch_owner_id
+        )
+        self._seq = 0
+        self._lock = asyncio.Lock()
+        self._received = False
+        self._replan = False  # set when a clock moves, so the run loop plans its next wait again
+        self._background: list[asyncio.Future] = []  # best-effort activities nobody waits for
+
+    @workflow.run
+    async def run(self, input: GrievanceInput) -> GrievanceState:
+        async with self._lock:
+            await self._receive(input)  # 接
+        # 派 办 督 评 happen through the updates below; this loop keeps every clock running.
+        while self._s.stage not in (Stage.CLOSED, Stage.REJECTED, Stage.MERGED):
+            await self._wait_for_next_clock()
+        if self._s.stage == Stage.CLOSED:
+            async with self._lock:
+                await self._report_and_publicize()  # 报 宣
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await asyncio.gather(*self._background, return_exceptions=True)
+        return self._s
+
+    # ---- 派 dispatch ----
+
+    @workflow.update
+    async def dispatch(self, input: DispatchInput) -> ActionResult:
+        async with self._acting():
+            self.validate_dispatch(input)
+            plan = await self._plan(input.actor, input.item_code, input.primary_unit_id, input.cooperating_unit_ids)
+            before = self._s.stage
+            chosen = {"item_code": plan.item_code, "primary": plan.primary.id,
+                      "cooperating": [u.id for u in plan.cooperating], "proposed": self._proposed_item(),
+                      "note": input.note}
+            if plan.to_district:
+                await self._hand_to_district(plan)
+                await self._record(input.actor, "handed_to_district", before, details=chosen, unit_id=plan.primary.id)
+            else:
+                await self._assign(plan, first=self._s.dispatched_at is None)
+                await self._record(input.actor, "dispatched", before, details=chosen, unit_id=plan.primary.id)
+            self._learn(plan.item_code)
+            return self._result()
+
+    @dispatch.validator
+    def validate_dispatch(self, input: DispatchInput) -> None:
+        guards.require_stage(self._s, Stage.RECEIVED)
+        guards.require_dispatcher(self._s, input.actor)
+        if not input.item_code or not input.primary_unit_id:
+            raise guards.fail("choose a catalog item and a responsible unit", guards.BAD_INPUT)
+
+    @workflow.update
+    async def reject(self, input: RejectInput) -> ActionResult:
+        async with self._acting():
+            self.validate_reject(input)
+            before = self._s.stage
+            if input.duplicate_of:
+                self._s.stage, self._s.duplicate_of = Stage.MERGED, input.duplicate_of
+                await self._record(input.actor, "merged", before, input.reason, details={"into": input.duplicate_of})
+            else:
+                self._s.stage = Stage.REJECTED
+                await self._record(input.actor, "rejected", before, input.reason)
+            self._s.closed_at = workflow.now()
+            return self._result()
+
+    @reject.validator
+    def validate_reject(self, input: RejectInput) -> None:
+        guards.require_stage(self._s, Stage.RECEIVED)
+        guards.require_dispatcher(self._s, input.actor)
+        guards.require_reason(input.reason)
+        if input.duplicate_of == self._s.ticket_id:
+            raise guards.fail("a ticket cannot be a duplicate of itself", guards.BAD_INPUT)
+
+    # ---- 办 handle ----
+
+    @workflow.update
+    async def accept(self, input: AcceptInput) -> ActionResult:
+        async with self._acting():
+            self.validate_accept(input)
+            now = workflow.now()
+            on_time = self._s.accept_deadline is None or now <= self._s.accept_deadline
+            self._s.stage, self._s.accepted_at, self._s.last_progress_at = Stage.IN_PROGRESS, now, now
+            await self._record(input.actor, "accepted", Stage.DISPATCHED, details={"on_time": on_time},
+                               unit_id=self._s.primary.id)
+            return self._result()
+
+    @accept.validator
+    def validate_accept(self, input: AcceptInput) -> None:
+        guards.require_stage(self._s, Stage.DISPATCHED)
+        guards.require_primary_handler(self._s, input.actor)
+        guards.require_no_pending(self._s)
+
+    @workflow.update
+    async def add_progress(self, input: ProgressInput) -> ActionResult:
+        async with self._acting():
+            self.validate_add_progress(input)
+            self._s.progress_count += 1
+            self._s.last_progress_at = workflow.now()
+            await self._record(input.actor, "progress", self._s.stage, input.note, unit_id=input.actor.unit_id)
+            return self._result()
+
+    @add_progress.validator
+    def validate_add_progress(self, input: ProgressInput) -> None:
+        guards.require_stage(self._s, Stage.DISPATCHED, Stage.IN_PROGRESS)
+        guards.require_involved_handler(self._s, input.actor)
+        guards.require_reason(input.note, "progress note")
+        if self._s.stage == Stage.DISPATCHED and input.actor.unit_id == self._s.primary.id:
+            raise guards.fail("accept the ticket before reporting progress", guards.WRONG_STATE)
+
+    @workflow.update
+    async def request_bounce(self, input: BounceRequestInput) -> ActionResult:
+        async with self._acting():
+            self.validate_request_bounce(input)
+            self._s.pending = PendingRequest("bounce", input.actor, input.reason, workflow.now(),
+                                             claimed_item_code=input.claimed_item_code)
+            await self._record(input.actor, "bounce_requested", self._s.stage, input.reason,
+                               details={"claimed_item_code": input.claimed_item_code}, unit_id=self._s.primary.id)
+            return self._result()
+
+    @request_bounce.validator
+    def validate_request_bounce(self, input: BounceRequestInput) -> None:
+        guards.require_stage(self._s, Stage.DISPATCHED, Stage.IN_PROGRESS)
+        guards.require_primary_handler(self._s, input.actor)
+        guards.require_no_pending(self._s)
+        guards.require_reason(input.reason)
+        if not input.claimed_item_code:
+            raise guards.fail("name the catalog item that applies instead", guards.BAD_INPUT, field="claimed_item_code")
+        if input.claimed_item_code == self._s.item_code:
+            raise guards.fail("the claimed item is the one this ticket was dispatched under", guards.BAD_INPUT)
+
+    @workflow.update
+    async def rule_bounce(self, input: BounceRulingInput) -> ActionResult:
+        async with self._acting():
+            self.validate_rule_bounce(input)
+            bouncing_unit, before = self._s.primary.id, self._s.stage
+            if not input.approve:
+                self._s.pending = None
+                await self._record(input.actor, "bounce_denied", before, input.reason, unit_id=bouncing_unit)
+                return self._result()
+            item = input.item_code or self._s.pending.claimed_item_code
+            plan = await self._plan(input.actor, item, input.primary_unit_id, input.cooperating_unit_ids)
+            if plan.to_district or plan.primary.id == bouncing_unit:
+                raise guards.fail("an approved bounce goes to another handling unit", guards.BAD_INPUT)
+            self._s.pending = None
+            await self._assign(plan, first=False)  # the citizen's clock does not restart
+            await self._record(input.actor, "bounce_approved", before, input.reason, unit_id=bouncing_unit,
+                               details={"item_code": plan.item_code, "primary": plan.primary.id})
+            return self._result()
+
+    @rule_bounce.validator
+    def validate_rule_bounce(self, input: BounceRulingInput) -> None:
+        guards.require_pending(self._s, "bounce")
+        if input.actor.role != Role.SUPERVISOR:
+            guards.require_dispatcher(self._s, input.actor)
+        else:
+            guards.require_supervisor(self._s, input.actor)
+        guards.require_reason(input.reason)
+
+    @workflow.update
+    async def request_extension(self, input: ExtensionRequestInput) -> ActionResult:
+        async with self._acting():
+            self.validate_request_extension(input)
+            self._s.pending = PendingRequest("extension", input.actor, input.reason, workflow.now(), extra=input.extra)
+            await self._record(input.actor, "extension_requested", self._s.stage, input.reason,
+                               details={"extra": input.extra}, unit_id=self._s.primary.id)
+            return self._result()
+
+    @request_extension.validator
+    def validate_request_extension(self, input: ExtensionRequestInput) -> None:
+        guards.require_stage(self._s, Stage.IN_PROGRESS)
+        guards.require_primary_handler(self._s, input.actor)
+        guards.require_no_pending(self._s)
+        guards.require_reason(input.reason)
+        try:
+            parse_duration(input.extra)
+        except DurationError as exc:
+            raise guards.fail(str(exc), guards.BAD_INPUT, field="extra") from None
+        if self._s.closure_deadline and workflow.now() >= self._s.closure_deadline:
+            raise guards.fail("an extension is requested before the closure deadline", guards.WRONG_STATE)
+
+    @workflow.update
+    async def rule_extension(self, input: ExtensionRulingInput) -> ActionResult:
+        async with self._acting():
+            self.validate_rule_extension(input)
+            request, before = self._s.pending, self._s.stage
+            self._s.pending = None
+            if not input.approve:
+                await self._record(input.actor, "extension_denied", before, input.reason, unit_id=self._s.primary.id)
+                return self._result()
+            old = self._s.closure_deadline
+            unfired = [c for c in self._s.checkpoints if c.colour is None]
+            moved = await self._deadlines([(c.due, request.extra) for c in unfired])
+            for checkpoint, due in zip(unfired, moved, strict=True):
+                checkpoint.due = due
+            self._s.closure_deadline = self._s.checkpoints[-1].due
+            self._replan = True
+            await self._record(input.actor, "extension_approved", before, input.reason, unit_id=self._s.primary.id,
+                               details={"extra": request.extra, "old_deadline": _iso(old),
+                                        "new_deadline": _iso(self._s.closure_deadline)})
+            return self._result()
+
+    @rule_extension.validator
+    def validate_rule_extension(self, input: ExtensionRulingInput) -> None:
+        guards.require_pending(self._s, "extension")
+        guards.require_supervisor(self._s, input.actor)
+        guards.require_reason(input.reason)
+
+    # ---- 督 supervise (by hand; the clocks are in the run loop) ----
+
+    @workflow.update
+    async def escalate(self, input: EscalateInput) -> ActionResult:
+        async with self._acting():
+            self.validate_escalate(input)
+            self._s.escalated = True
+            await self._record(input.actor, "escalated", self._s.stage, input.reason,
+                               unit_id=self._s.primary.id if self._s.primary else None)
+            await self._notify("escalated", "unit", f"supervisor escalated: {input.reason}")
+            return self._result()
+
+    @escalate.validator
+    def validate_escalate(self, input: EscalateInput) -> None:
+        guards.require_stage(self._s, *CLOCKED)
+        guards.require_supervisor(self._s, input.actor)
+        guards.require_reason(input.reason)
+
+    @workflow.update
+    async def reassign(self, input: ReassignInput) -> ActionResult:
+        async with self._acting():
+            self.validate_reassign(input)
+            before, old_unit = self._s.stage, self._s.primary.id if self._s.primary else None
+            plan = await self._plan(input.actor, input.item_code or self._s.item_code, input.primary_unit_id,
+                                    input.cooperating_unit_ids)
+            if plan.to_district:
+                await self._hand_to_district(plan)
+            else:
+                await self._assign(plan, first=self._s.dispatched_at is None)
+            self._s.pending = None
+            await self._record(input.actor, "reassigned", before, input.reason, unit_id=old_unit,
+                               details={"item_code": plan.item_code, "primary": plan.primary.id})
+            return self._result()
+
+    @reassign.validator
+    def validate_reassign(self, input: ReassignInput) -> None:
+        guards.require_stage(self._s, *CLOCKED)
+        guards.require_supervisor(self._s, input.actor)
+        guards.require_reason(input.reason)
+        if not (input.item_code or self._s.item_code):
+            raise guards.fail("choose a catalog item", guards.BAD_INPUT, field="item_code")
+
+    @workflow.update
+    async def open_consultation(self, input: ConsultationInput) -> ActionResult:
+        async with self._acting():
+            self.validate_open_consultation(input)
+            replaced = self._s.pending.kind if self._s.pending else None
+            self._s.pending = PendingRequest("consultation", input.actor, input.reason, workflow.now(),
+                                             unit_ids=list(dict.fromkeys(input.unit_ids)))
+            await self._record(input.actor, "consultation_opened", self._s.stage, input.reason,
+                               details={"units": self._s.pending.unit_ids, "replaces": replaced},
+                               unit_id=self._s.primary.id if self._s.primary else None)
+            return self._result()
+
+    @open_consultation.validator
+    def validate_open_consultation(self, input: ConsultationInput) -> None:
+        guards.require_stage(self._s, Stage.DISPATCHED, Stage.IN_PROGRESS)
+        guards.require_supervisor(self._s, input.actor)
+        guards.require_reason(input.reason)
+        if self._s.pending is not None and self._s.pending.kind != "bounce":
+            guards.require_no_pending(self._s)
+        if len(set(input.unit_ids)) < 2:
+            raise guards.fail("a consultation names at least two units in dispute", guards.BAD_INPUT, field="unit_ids")
+
+    @workflow.update
+    async def rule_consultation(self, input: ConsultationRulingInput) -> ActionResult:
+        async with self._acting():
+            self.validate_rule_consultation(input)
+            before, old_unit = self._s.stage, self._s.primary.id
+            item = input.item_code or self._s.item_code
+            if input.primary_unit_id != old_unit or item != self._s.item_code:
+                plan = await self._plan(input.actor, item, input.primary_unit_id, input.cooperating_unit_ids)
+                await self._assign(plan, first=False)
+            self._s.pending = None
+            await self._record(input.actor, "consultation_ruled", before, input.reason, unit_id=old_unit,
+                               details={"ruled_unit": input.primary_unit_id, "item_code": item,
+                                        "catalog_change": input.propose_catalog_change})
+            if input.propose_catalog_change:
+                await workflow.execute_activity_method(
+                    PublicationActivities.propose_catalog_change,
+                    ProposeCatalogChangeInput(
+                        source_key=f"{self._s.ticket_id}:{self._seq}", ticket_id=self._s.ticket_id,
+                        reason=input.reason, proposed_by=input.actor.name or input.actor.id, at=workflow.now(),
+                        item_code=item, proposed_primary_unit_id=input.primary_unit_id),
+                    start_to_close_timeout=ACTIVITY_TIMEOUT,
+                )
+            return self._result()
+
+    @rule_consultation.validator
+    def validate_rule_consultation(self, input: ConsultationRulingInput) -> None:
+        guards.require_pending(self._s, "consultation")
+        guards.require_supervisor(self._s, input.actor)
+        guards.require_reason(input.reason, "ruling")
+        if not input.primary_unit_id:
+            raise guards.fail("the ruling names the responsible unit", guards.BAD_INPUT, field="primary_unit_id")
+
+    # ---- result, review, 评 rating ----
+
+    @workflow.update
+    async def submit_result(self, input: SubmitResultInput) -> ActionResult:
+        async with self._acting():
+            self.validate_submit_result(input)
+            self._s.stage, self._s.submitted_at = Stage.REVIEW, workflow.now()
+            self._s.result_summary, self._s.outcome = input.summary, input.outcome
+            await self._record(input.actor, "result_submitted", Stage.IN_PROGRESS, input.summary,
+                               details={"outcome": input.outcome.value, "on_time": self._on_time()},
+                               unit_id=self._s.primary.id)
+            return self._result()
+
+    @submit_result.validator
+    def validate_submit_result(self, input: SubmitResultInput) -> None:
+        guards.require_stage(self._s, Stage.IN_PROGRESS)
+        guards.require_primary_handler(self._s, input.actor)
+        guards.require_no_pending(self._s)
+        guards.require_reason(input.summary, "result summary")
+
+    @workflow.update
+    async def review(self, input: ReviewInput) -> ActionResult:
+        async with self._acting():
+            self.validate_review(input)
+            if input.approve:
+                (self._s.rating_deadline,) = await self._deadlines([(workflow.now(), self._s.clock.rating_window)])
+                self._s.stage = Stage.RATING
+                self._replan = True
+                await self._record(input.actor, "review_approved", Stage.REVIEW, input.reason,
+                                   unit_id=self._s.primary.id)
+            else:
+                self._s.stage, self._s.rework_count = Stage.IN_PROGRESS, self._s.rework_count + 1
+                self._s.last_progress_at = workflow.now()
+                await self._record(input.actor, "review_returned", Stage.REVIEW, input.reason,
+                                   unit_id=self._s.primary.id)
+            return self._result()
+
+    @review.validator
+    def validate_review(self, input: ReviewInput) -> None:
+        guards.require_stage(self._s, Stage.REVIEW)
+        guards.require_reviewer(self._s, input.actor)
+        if not input.approve:
+            guards.require_reason(input.reason, "reason for rework")
+
+    @workflow.update
+    async def rate(self, input: RateInput) -> ActionResult:
+        async with self._acting():
+            self.validate_rate(input)
+            self._s.rating, self._s.rating_source = input.rating, input.actor.role.value
+            self._s.street_score = input.score
+            await self._record(input.actor, "rated", Stage.RATING, input.comment, unit_id=self._s.primary.id,
+                               details={"rating": input.rating.value, "source": input.actor.role.value,
+                                        "score": input.score})
+            if input.rating == Rating.DISSATISFIED and self._s.reopen_count == 0:
+                await self._reopen(input.actor, input.comment)
+            else:
+                await self._close()
+            return self._result()
+
+    @rate.validator
+    def validate_rate(self, input: RateInput) -> None:
+        guards.require_stage(self._s, Stage.RATING)
+        guards.require_rater(self._s, input.actor)
+        if input.score is not None and not 0 <= input.score <= 100:
+            raise guards.fail("a score is between 0 and 100", guards.BAD_INPUT, field="score")
+        if input.rating == Rating.DISSATISFIED and not (input.comment or "").strip():
+            raise guards.fail("say what is still wrong", guards.MISSING_REASON, field="comment")
+
+    @workflow.query
+    def state(self) -> GrievanceState:
+        return self._s
+
+    # ---- the clocks ----
+
+    async def _wait_for_next_clock(self) -> None:
+        self._replan = False
+        due, fire = self._next_clock()
+        finished = (Stage.CLOSED, Stage.REJECTED, Stage.MERGED)
+        if due is None:
+            await workflow.wait_condition(lambda: self._replan or self._s.stage in finished)
+            return
+        wait = due - workflow.now()
+        if wait > timedelta(0):
+            try:
+                await workflow.wait_condition(lambda: self._replan or self._s.stage in finished, timeout=wait)
+                return
+            except TimeoutError:
+                pass
+        async with self._lock:
+            if self._next_clock()[0] == due:  # still due after any update that ran meanwhile
+                await fire()
+
+    def _next_clock(self) -> tuple[datetime | None, Callable[[], Awaitable[None]] | None]:
+        s, clocks = self._s, []
+        if s.stage == Stage.DISPATCHED and s.accept_deadline and not s.response_failed:
+            clocks.append((s.accept_deadline, self._on_acceptance_overdue))
+        if s.stage in CLOCKED and s.dispatched_at:
+            checkpoint = next((c for c in s.checkpoints if c.colour is None), None)
+            if checkpoint is not None:
+                clocks.append((checkpoint.due, lambda c=checkpoint: self._on_checkpoint(c)))
+        if s.stage == Stage.RATING and s.rating_deadline:
+            clocks.append((s.rating_deadline, self._on_rating_timeout))
+        return min(clocks, key=lambda c: c[0]) if clocks else (None, None)
+
+    async def _on_acceptance_overdue(self) -> None:
+        self._s.response_failed, self._s.escalated = True, True
+        await self._record(SYSTEM_ACTOR, "acceptance_overdue", self._s.stage, "not accepted within the time limit",
+                           unit_id=self._s.primary.id)
+        await self._notify("acceptance_overdue", "supervisor", f"{self._s.primary.name} has not accepted in time")
+        await self._notify("acceptance_overdue", "unit", "accept this ticket now: the acceptance limit has passed")
+
+    async def _on_checkpoint(self, checkpoint: Checkpoint) -> None:
+        lagging, why = supervision.assess(self._s, checkpoint.index)
+        colour = supervision.colour_after(self._s, checkpoint.index, lagging)
+        checkpoint.colour, checkpoint.lagging, checkpoint.note = colour, lagging, why
+        self._s.colour = colour
+        final = checkpoint.index == len(self._s.checkpoints)
+        if final and lagging:
+            self._s.overdue, self._s.escalated = True, True
+        await self._record(SYSTEM_ACTOR, "checkpoint", self._s.stage, why,
+                           unit_id=self._s.primary.id if self._s.primary else self._s.dispatch_owner_id,
+                           details={"index": checkpoint.index, "colour": colour.value, "lagging": lagging})
+        if final and lagging:
+            await self._record(SYSTEM_ACTOR, "escalated", self._s.stage, "overdue at the closure deadline",
+                               unit_id=self._s.primary.id if self._s.primary else self._s.dispatch_owner_id)
+            await self._notify("overdue", "supervisor", f"overdue: {why}")
+            await self._notify("overdue", "unit", f"overdue: {why}")
+        elif colour == Colour.RED:
+            await self._notify("checkpoint_red", "supervisor", f"checkpoint {checkpoint.index}: {why}")
+            await self._notify("checkpoint_red", "unit", f"checkpoint {checkpoint.index}: {why}")
+        elif colour == Colour.YELLOW:
+            await self._notify("checkpoint_yellow", "unit", f"checkpoint {checkpoint.index}: {why}")
+
+    async def _on_rating_timeout(self) -> None:
+        default = self._s.clock.rating_default
+        self._s.rating = Rating(default) if default else None
+        self._s.rating_source = "timeout"
+        await self._record(SYSTEM_ACTOR, "rating_timeout", Stage.RATING, "no rating within the window",
+                           unit_id=self._s.primary.id, details={"rating": default, "source": "timeout"})
+        await self._close()
+
+    # ---- stage helpers ----
+
+    async def _receive(self, input: GrievanceInput) -> None:
+        await self._record(input.reporter, "received", None, details={"channel": input.channel.value})
+        try:
+            self._s.proposal = await workflow.execute_activity_method(
+                RoutingActivities.propose_routing,
+                ProposeRoutingInput(input.description, input.street_id, input.category_hint),
+                start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ROUTING_RETRY,
+            )
+        except ActivityError:
+            self._s.proposal = None  # the dispatcher routes by hand
+        top = self._s.proposal.candidates[0] if self._s.proposal and self._s.proposal.candidates else None
+        await self._record(SYSTEM_ACTOR, "routed", Stage.RECEIVED,
+                           details={"proposed": top.item_code if top else None,
+                                    "confidence": top.confidence if top else None})
+        self._received = True
+
+    async def _hand_to_district(self, plan: DispatchPlan) -> None:
+        """Three-level dispatch: the city centre hands the case down; the district dispatches it."""
+        self._s.dispatch_owner_id, self._s.district_id = plan.primary.id, plan.primary.id
+        self._s.item_code, self._s.item_name, self._s.category = plan.item_code, plan.item_name, plan.category
+        self._s.catalog_version = plan.catalog_version
+        self._s.stage = Stage.RECEIVED
+        if self._s.dispatched_at is None:
+            await self._start_closure_clock(plan)
+
+    async def _assign(self, plan: DispatchPlan, *, first: bool) -> None:
+        s = self._s
+        s.item_code, s.item_name, s.category = plan.item_code, plan.item_name, plan.category
+        s.catalog_version, s.primary, s.cooperating = plan.catalog_version, plan.primary, plan.cooperating
+        s.district_id = plan.primary.district_id or s.district_id
+        s.stage, s.accepted_at, s.response_failed = Stage.DISPATCHED, None, False
+        if first and s.dispatched_at is None:
+            await self._start_closure_clock(plan)
+        (s.accept_deadline,) = await self._deadlines([(workflow.now(), plan.clock.acceptance)])
+        self._replan = True
+
+    async def _start_closure_clock(self, plan: DispatchPlan) -> None:
+        now = workflow.now()
+        self._s.clock, self._s.dispatched_at = plan.clock, now
+        dues = await self._deadlines([(now, offset) for offset in plan.clock.checkpoints])
+        self._s.checkpoints = [Checkpoint(index=i + 1, due=due) for i, due in enumerate(dues)]
+        self._s.closure_deadline = dues[-1]
+        self._replan = True
+
+    async def _reopen(self, actor: Actor, reason: str) -> None:
+        """Dissatisfied: the same unit handles it again, once, on a fresh closure clock."""
+        s, now = self._s, workflow.now()
+        s.reopen_count += 1
+        s.stage, s.rating, s.rating_source, s.rating_deadline = Stage.IN_PROGRESS, None, "", None
+        s.submitted_at, s.outcome, s.colour, s.overdue, s.last_progress_at = None, None, Colour.GREEN, False, now
+        dues = await self._deadlines([(now, offset) for offset in s.clock.checkpoints])
+        s.checkpoints = [Checkpoint(index=i + 1, due=due) for i, due in enumerate(dues)]
+        s.closure_deadline = dues[-1]
+        self._replan = True
+        await self._record(actor, "reopened", Stage.RATING, reason, unit_id=s.primary.id)
+
+    async def _close(self) -> None:
+        self._s.stage, self._s.closed_at = Stage.CLOSED, workflow.now()
+        await self._record(SYSTEM_ACTOR, "closed", Stage.RATING, unit_id=self._s.primary.id,
+                           details={"outcome": self._s.outcome.value if self._s.outcome else "",
+                                    "rating": self._s.rating.value if self._s.rating else "",
+                                    "on_time": self._on_time(), "reopened": self._s.reopen_count})
+
+    async def _report_and_publicize(self) -> None:
+        intake = self._s.intake
+        published = await workflow.execute_activity_method(
+            PublicationActivities.publish_case,
+            PublishCaseInput(self._s.ticket_id, intake.description, self._s.result_summary,
+                             intake.complainant.name, intake.complainant.phone, intake.confidential),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+        )
+        self._s.published = published
+        await self._record(SYSTEM_ACTOR, "published" if published else "kept_confidential", Stage.CLOSED,
+                           unit_id=self._s.primary.id)
+
+    # ---- plumbing ----
+
+    def _acting(self) -> _Acting:
+        return _Acting(self)
+
+    async def _plan(self, actor: Actor, item_code: str | None, primary: str | None, cooperating: list[str]
+                    ) -> DispatchPlan:
+        try:
+            return await workflow.execute_local_activity_method(
+                RoutingActivities.plan_dispatch,
+                PlanDispatchInput(self._s.ticket_id, actor, item_code, primary, list(cooperating),
+                                  self._s.intake.street_id),
+                start_to_close_timeout=LOCAL_TIMEOUT,
+            )
+        except ActivityError as err:
+            cause = err.cause
+            if isinstance(cause, ApplicationError):
+                raise guards.fail(cause.message, cause.type or guards.BAD_INPUT) from None
+            raise
+
+    async def _deadlines(self, requests: list[tuple[datetime, str]]) -> list[datetime]:
+        if not requests:
+            return []
+        computed = await workflow.execute_local_activity_method(
+            DeadlineActivities.compute_deadlines,
+            ComputeDeadlinesInput([DeadlineRequest(start, duration) for start, duration in requests]),
+            start_to_close_timeout=LOCAL_TIMEOUT,
+        )
+        self._s.calendar_fallback = self._s.calendar_fallback or computed.calendar_fallback
+        return computed.times
+
+    def _learn(self, item_code: str) -> None:
+        """Routing learns from the dispatcher's choice; best effort, so it never delays the dispatcher."""
+        self._background.append(workflow.start_activity_method(
+            RoutingActivities.learn_routing, LearnRoutingInput(item_code, self._s.intake.description),
+            start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ROUTING_RETRY,
+        ))
+
+    async def _notify(self, kind: str, audience: str, message: str) -> None:
+        unit = self._s.primary.id if self._s.primary else self._s.dispatch_owner_id
+        target = unit if audience == "unit" else (self._s.district_id or "supervision")
+        await workflow.execute_activity_method(
+            NoticeActivities.send_notice,
+            SendNoticeInput(key=f"{self._s.ticket_id}:{self._seq}:{kind}:{audience}", ticket_id=self._s.ticket_id,
+                            kind=kind, audience=audience, message=message, at=workflow.now(), unit_id=target),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+        )
+
+    async def _record(self, actor: Actor, action: str, before: Stage | None, reason: str = "", *,
+                      unit_id: str | None = None, details: dict | None = None) -> None:
+        """Every transition: history entry, search attributes, and the idempotent read-model write."""
+        self._seq += 1
+        now = workflow.now()
+        self._s.history.append(HistoryEntry(self._seq, now, actor, action, reason, before, self._s.stage))
+        self._upsert_search_attributes()
+        await workflow.execute_local_activity_method(
+            ReadModelActivities.record_event,
+            RecordEventInput(ticket_id=self._s.ticket_id, seq=self._seq, at=now, actor=actor, action=action,
+                             state=self._snapshot(), reason=reason, unit_id=unit_id, stage_before=before,
+                             details=details or {}),
+            start_to_close_timeout=LOCAL_TIMEOUT,
+        )
+
+    def _upsert_search_attributes(self) -> None:
+        s, keys = self._s, search_attributes
+        workflow.upsert_search_attributes([
+            keys.TICKET_STATUS.value_set(s.stage.value),
+            keys.UNIT.value_set(s.primary.id) if s.primary else keys.UNIT.value_unset(),
+            keys.DEADLINE.value_set(s.closure_deadline) if s.closure_deadline else keys.DEADLINE.value_unset(),
+            keys.OVERDUE.value_set(s.overdue),
+            keys.COLOUR.value_set(s.colour.value),
+        ])
+
+    def _snapshot(self) -> GrievanceState:
+        return dataclasses.replace(self._s, history=[])
+
+    def _result(self) -> ActionResult:
+        return ActionResult(ticket_id=self._s.ticket_id, stage=self._s.stage, seq=self._seq)
+
+    def _proposed_item(self) -> str | None:
+        p = self._s.proposal
+        return p.candidates[0].item_code if p and p.candidates else None
+
+    def _on_time(self) -> bool:
+        end = self._s.submitted_at or workflow.now()
+        return self._s.closure_deadline is None or end <= self._s.closure_deadline
+
+
+class _Acting:
+    """Serialises human actions and clocks: waits for intake, then holds the workflow's lock."""
+
+    def __init__(self, wf: GrievanceWorkflow) -> None:
+        self.wf = wf
+
+    async def __aenter__(self) -> None:
+        await workflow.wait_condition(lambda: self.wf._received)
+        await self.wf._lock.acquire()
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.wf._lock.release()
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

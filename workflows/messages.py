@@ -1,0 +1,364 @@
+"""Every input, update payload and state snapshot of the grievance workflow, as small dataclasses.
+
+Shared by workflows, activities and the API. Pure data: safe to import inside the workflow sandbox.
+Fields are only ever added with defaults, so running workflows and stored histories keep decoding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+TASK_QUEUE = "grievances"
+
+
+class Stage(StrEnum):
+    RECEIVED = "received"  # 接: waiting for a dispatcher (city centre or district)
+    DISPATCHED = "dispatched"  # 派: waiting for the unit to accept
+    IN_PROGRESS = "in_progress"  # 办 / 督: accepted, handled under the checkpoints
+    REVIEW = "review"  # result submitted, waiting for the dispatcher or whistling street
+    RATING = "rating"  # 评: waiting for the citizen's or street's rating
+    CLOSED = "closed"  # 报 / 宣: counted and published
+    REJECTED = "rejected"  # invalid, rejected by a dispatcher with a reason
+    MERGED = "merged"  # duplicate of another ticket
+
+
+OPEN_STAGES = (Stage.RECEIVED, Stage.DISPATCHED, Stage.IN_PROGRESS, Stage.REVIEW)
+FINAL_STAGES = (Stage.CLOSED, Stage.REJECTED, Stage.MERGED)
+
+
+class Role(StrEnum):
+    CITIZEN = "citizen"
+    GRID = "grid"  # grid worker (网格员)
+    STREET = "street"  # street / township office
+    OPERATOR = "operator"  # hotline operator (12345 seat)
+    DISPATCHER = "dispatcher"
+    HANDLER = "handler"  # department or street handler
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+    SYSTEM = "system"  # the workflow's own clocks
+
+
+class Channel(StrEnum):
+    HOTLINE = "hotline"
+    WEB = "web"
+    WHISTLE = "whistle"  # grid worker / street blows the whistle (吹哨)
+    API = "api"  # Open311 and machine clients
+    MEDIA = "media"
+
+
+class Colour(StrEnum):
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+
+
+class Rating(StrEnum):
+    SATISFIED = "satisfied"
+    BASICALLY_SATISFIED = "basically_satisfied"
+    DISSATISFIED = "dissatisfied"
+
+
+class Outcome(StrEnum):
+    RESOLVED = "resolved"  # the problem is solved
+    EXPLAINED = "explained"  # cannot be solved now; explained to the complainant
+
+
+@dataclass
+class Actor:
+    """Who acts. Filled in by the API from the signed-in account, never from the form."""
+
+    id: str
+    role: Role
+    name: str = ""
+    unit_id: str | None = None
+    district_id: str | None = None  # the district the actor's unit lies in; None = city level
+
+
+SYSTEM_ACTOR = Actor(id="system", role=Role.SYSTEM, name="system")
+
+
+@dataclass
+class Attachment:
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    storage_key: str
+
+
+@dataclass
+class Complainant:
+    name: str = ""
+    phone: str = ""
+    email: str = ""
+
+
+@dataclass
+class GrievanceInput:
+    ticket_id: str
+    channel: Channel
+    description: str
+    received_at: datetime
+    reporter: Actor
+    dispatch_owner_id: str  # the city dispatch centre's unit id
+    address: str = ""
+    lat: float | None = None
+    lng: float | None = None
+    category_hint: str = ""
+    complainant: Complainant = field(default_factory=Complainant)
+    attachments: list[Attachment] = field(default_factory=list)
+    whistle_unit_id: str | None = None  # the street that whistled, for whistle cases
+    street_id: str | None = None  # the street the problem lies in, when known
+    confidential: bool = False
+
+
+# ---- routing and planning (answers of activities) ----
+
+
+@dataclass
+class RoutingCandidate:
+    item_code: str
+    item_name: str
+    unit_id: str
+    unit_name: str
+    confidence: float
+
+
+@dataclass
+class RoutingProposal:
+    catalog_version: int
+    candidates: list[RoutingCandidate] = field(default_factory=list)
+
+
+@dataclass
+class UnitRef:
+    id: str
+    name: str
+    kind: str
+    district_id: str | None = None
+
+
+@dataclass
+class ClockPlan:
+    """Durations as text ("2wh", "1wd", "7d"), resolved to times by the compute_deadlines activity."""
+
+    tier: str
+    acceptance: str
+    closure: str
+    checkpoints: list[str]  # four offsets from dispatch; the last is the closure deadline
+    rating_window: str
+    rating_default: str  # a Rating value, or "" to leave a silent case unrated
+
+
+@dataclass
+class DispatchPlan:
+    item_code: str
+    item_name: str
+    category: str
+    catalog_version: int
+    primary: UnitRef
+    cooperating: list[UnitRef]
+    clock: ClockPlan
+    to_district: bool = False  # the city centre handed the case down to a district to dispatch
+
+
+# ---- human actions (update payloads) ----
+
+
+@dataclass
+class DispatchInput:
+    actor: Actor
+    item_code: str
+    primary_unit_id: str
+    cooperating_unit_ids: list[str] = field(default_factory=list)
+    note: str = ""
+
+
+@dataclass
+class RejectInput:
+    actor: Actor
+    reason: str
+    duplicate_of: str | None = None  # set: merge into that ticket instead of rejecting
+
+
+@dataclass
+class AcceptInput:
+    actor: Actor
+
+
+@dataclass
+class ProgressInput:
+    actor: Actor
+    note: str
+
+
+@dataclass
+class BounceRequestInput:
+    actor: Actor
+    reason: str
+    claimed_item_code: str  # the catalog item the unit says applies instead
+
+
+@dataclass
+class BounceRulingInput:
+    actor: Actor
+    approve: bool
+    reason: str
+    # On approval: where the case goes (defaults to the claimed item's primary unit).
+    item_code: str | None = None
+    primary_unit_id: str | None = None
+    cooperating_unit_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ExtensionRequestInput:
+    actor: Actor
+    reason: str
+    extra: str  # a duration, e.g. "3wd"
+
+
+@dataclass
+class ExtensionRulingInput:
+    actor: Actor
+    approve: bool
+    reason: str
+
+
+@dataclass
+class EscalateInput:
+    actor: Actor
+    reason: str
+
+
+@dataclass
+class ReassignInput:
+    actor: Actor
+    reason: str
+    primary_unit_id: str
+    item_code: str | None = None
+    cooperating_unit_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ConsultationInput:
+    actor: Actor
+    reason: str
+    unit_ids: list[str]  # the units in dispute
+
+
+@dataclass
+class ConsultationRulingInput:
+    actor: Actor
+    reason: str
+    primary_unit_id: str
+    item_code: str | None = None
+    cooperating_unit_ids: list[str] = field(default_factory=list)
+    propose_catalog_change: bool = False
+
+
+@dataclass
+class SubmitResultInput:
+    actor: Actor
+    summary: str
+    outcome: Outcome = Outcome.RESOLVED
+
+
+@dataclass
+class ReviewInput:
+    actor: Actor
+    approve: bool
+    reason: str = ""
+
+
+@dataclass
+class RateInput:
+    actor: Actor
+    rating: Rating
+    comment: str = ""
+    score: int | None = None  # a whistling street's 0-100 score of the department
+
+
+@dataclass
+class ActionResult:
+    ticket_id: str
+    stage: Stage
+    seq: int
+
+
+# ---- state (query answer and read-model snapshot) ----
+
+
+@dataclass
+class Checkpoint:
+    index: int  # 1..4
+    due: datetime
+    colour: Colour | None = None  # None until it has fired
+    lagging: bool = False
+    note: str = ""
+
+
+@dataclass
+class PendingRequest:
+    kind: str  # bounce | extension | consultation
+    by: Actor
+    reason: str
+    at: datetime
+    claimed_item_code: str = ""
+    extra: str = ""
+    unit_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class HistoryEntry:
+    seq: int
+    at: datetime
+    actor: Actor
+    action: str
+    reason: str = ""
+    stage_before: Stage | None = None
+    stage_after: Stage | None = None
+
+
+@dataclass
+class GrievanceState:
+    ticket_id: str
+    stage: Stage
+    intake: GrievanceInput
+    proposal: RoutingProposal | None = None
+    item_code: str | None = None
+    item_name: str = ""
+    category: str = ""
+    catalog_version: int | None = None
+    clock: ClockPlan | None = None
+    dispatch_owner_id: str = ""
+    primary: UnitRef | None = None
+    cooperating: list[UnitRef] = field(default_factory=list)
+    district_id: str | None = None
+    dispatched_at: datetime | None = None
+    accept_deadline: datetime | None = None
+    accepted_at: datetime | None = None
+    response_failed: bool = False
+    closure_deadline: datetime | None = None
+    checkpoints: list[Checkpoint] = field(default_factory=list)
+    colour: Colour = Colour.GREEN
+    overdue: bool = False
+    escalated: bool = False
+    pending: PendingRequest | None = None
+    progress_count: int = 0
+    last_progress_at: datetime | None = None
+    submitted_at: datetime | None = None
+    result_summary: str = ""
+    outcome: Outcome | None = None
+    rework_count: int = 0
+    rating_deadline: datetime | None = None
+    rating: Rating | None = None
+    rating_source: str = ""
+    street_score: int | None = None
+    reopen_count: int = 0
+    closed_at: datetime | None = None
+    duplicate_of: str | None = None
+    calendar_fallback: bool = False
+    published: bool = False
+    history: list[HistoryEntry] = field(default_factory=list)
