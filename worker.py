@@ -20,7 +20,7 @@ from temporalio.worker import Worker
 from activities import build_activities
 from core.config import get_settings
 from core.db import DatabaseConfigError, get_engine, ping
-from core.temporal import TemporalUnreachable, connect
+from core.temporal import TemporalUnreachable, connect, exit_now
 from workflows.grievance import GrievanceWorkflow
 
 log = logging.getLogger("worker")
@@ -88,4 +88,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
+import sys
 
 from temporalio.client import Client
 
@@ -23,3 +26,11 @@ async def connect(settings: Settings, *, attempts: int = 40, delay: float = 0.25
             last = exc
             await asyncio.sleep(delay)
     raise TemporalUnreachable(f"Temporal is not reachable at {address} ({last})")
+
+
+def exit_now(code: int) -> None:
+    """Leave without interpreter teardown: the SDK's Rust threads can abort it (temporalio/sdk-python#300)."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
