@@ -72,7 +72,6 @@ class GrievanceWorkflow:
         self._seq = 0
         self._lock = asyncio.Lock()
         self._received = False
-        self._replan = False  # set when a clock moves, so the run loop plans its next wait again
         self._background: list[asyncio.Future] = []  # best-effort activities nobody waits for
 
     @workflow.run
@@ -80,7 +79,7 @@ class GrievanceWorkflow:
         async with self._lock:
             await self._receive(input)  # 接
         # 派 办 督 评 happen through the updates below; this loop keeps every clock running.
-        while self._s.stage not in (Stage.CLOSED, Stage.REJECTED, Stage.MERGED):
+        while not self._finished():
             await self._wait_for_next_clock()
         if self._s.stage == Stage.CLOSED:
             async with self._lock:
@@ -260,7 +259,6 @@ class GrievanceWorkflow:
             for checkpoint, due in zip(unfired, moved, strict=True):
                 checkpoint.due = due
             self._s.closure_deadline = self._s.checkpoints[-1].due
-            self._replan = True
             await self._record(input.actor, "extension_approved", before, input.reason, unit_id=self._s.primary.id,
                                details={"extra": request.extra, "old_deadline": _iso(old),
                                         "new_deadline": _iso(self._s.closure_deadline)})
@@ -395,7 +393,6 @@ class GrievanceWorkflow:
             if input.approve:
                 (self._s.rating_deadline,) = await self._deadlines([(workflow.now(), self._s.clock.rating_window)])
                 self._s.stage = Stage.RATING
-                self._replan = True
                 await self._record(input.actor, "review_approved", Stage.REVIEW, input.reason,
                                    unit_id=self._s.primary.id)
             else:
@@ -443,22 +440,24 @@ class GrievanceWorkflow:
     # ---- the clocks ----
 
     async def _wait_for_next_clock(self) -> None:
-        self._replan = False
+        """Sleep until the earliest clock is due, or until an update moves it; then fire it."""
         due, fire = self._next_clock()
-        finished = (Stage.CLOSED, Stage.REJECTED, Stage.MERGED)
         if due is None:
-            await workflow.wait_condition(lambda: self._replan or self._s.stage in finished)
+            await workflow.wait_condition(lambda: self._next_clock()[0] is not None or self._finished())
             return
         wait = due - workflow.now()
         if wait > timedelta(0):
             try:
-                await workflow.wait_condition(lambda: self._replan or self._s.stage in finished, timeout=wait)
+                await workflow.wait_condition(lambda: self._next_clock()[0] != due or self._finished(), timeout=wait)
                 return
             except TimeoutError:
                 pass
         async with self._lock:
             if self._next_clock()[0] == due:  # still due after any update that ran meanwhile
                 await fire()
+
+    def _finished(self) -> bool:
+        return self._s.stage in (Stage.CLOSED, Stage.REJECTED, Stage.MERGED)
 
     def _next_clock(self) -> tuple[datetime | None, Callable[[], Awaitable[None]] | None]:
         s, clocks = self._s, []
@@ -545,7 +544,6 @@ class GrievanceWorkflow:
         if first and s.dispatched_at is None:
             await self._start_closure_clock(plan)
         (s.accept_deadline,) = await self._deadlines([(workflow.now(), plan.clock.acceptance)])
-        self._replan = True
 
     async def _start_closure_clock(self, plan: DispatchPlan) -> None:
         now = workflow.now()
@@ -553,7 +551,6 @@ class GrievanceWorkflow:
         dues = await self._deadlines([(now, offset) for offset in plan.clock.checkpoints])
         self._s.checkpoints = [Checkpoint(index=i + 1, due=due) for i, due in enumerate(dues)]
         self._s.closure_deadline = dues[-1]
-        self._replan = True
 
     async def _reopen(self, actor: Actor, reason: str) -> None:
         """Dissatisfied: the same unit handles it again, once, on a fresh closure clock."""
@@ -564,7 +561,6 @@ class GrievanceWorkflow:
         dues = await self._deadlines([(now, offset) for offset in s.clock.checkpoints])
         s.checkpoints = [Checkpoint(index=i + 1, due=due) for i, due in enumerate(dues)]
         s.closure_deadline = dues[-1]
-        self._replan = True
         await self._record(actor, "reopened", Stage.RATING, reason, unit_id=s.primary.id)
 
     async def _close(self) -> None:
