@@ -1,0 +1,33 @@
+"""Tiers and their clocks are data: defaults, item overrides, city overrides, and validation."""
+
+import pytest
+
+from core.clock_plans import ClockPlanError, load_tiers, resolve
+
+
+def test_standard_tier_is_the_seven_day_closure_with_four_checkpoints():
+    plan = resolve("standard")
+    assert (plan.acceptance, plan.closure, plan.checkpoints) == ("1wd", "7d", ["1d", "3d", "5d", "7d"])
+
+
+def test_item_override_of_closure_scales_the_checkpoints():
+    plan = resolve("standard", closure="14d")
+    assert plan.checkpoints == ["2d", "6d", "10d", "14d"]
+    assert resolve("standard", closure="10wd").checkpoints[-1] == "10wd"
+
+
+def test_short_closure_is_quartered_in_hours():
+    assert resolve("urgent", closure="2d").checkpoints == ["12h", "24h", "36h", "2d"]
+
+
+def test_city_override_from_json_and_unknown_tier_falls_back_to_standard():
+    tiers = load_tiers('{"standard": {"closure": "7wd", "checkpoints": "1wd,3wd,5wd,7wd"}}')
+    assert resolve("standard", tiers=tiers).closure == "7wd"
+    assert resolve("no-such-tier", tiers=tiers).tier == "standard"
+
+
+@pytest.mark.parametrize("bad", ['{"standard": {"closure": "7d", "checkpoints": "1d,3d,5d,6d"}}', "not json",
+                                 '{"standard": {"acceptance": "soon"}}'])
+def test_bad_city_override_is_refused(bad):
+    with pytest.raises(ClockPlanError):
+        load_tiers(bad)
