@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api import open311
 from api.deps import TemporalConnection
 from api.routes import health
 from core.config import Settings, get_settings
@@ -41,6 +42,8 @@ def create_app(settings: Settings | None = None, *, engine=None, temporal_client
         app.state.temporal.set(temporal_client)
 
     app.include_router(health.router)
+    app.include_router(open311.router)
+    app.add_exception_handler(open311.Open311Error, open311.open311_error_handler)
     _include_web(app)
     return app
 

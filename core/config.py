@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     rating_window: str = "3d"
     rating_default: str = "satisfied"
     centre_unit_id: str = "centre"  # the city dispatch centre that receives every new case
+    open311_jurisdiction: str = "qingchuan"  # the jurisdiction_id Open311 clients may send
     data_dir: Path = DATA_DIR
 
     @model_validator(mode="after")

@@ -14,12 +14,13 @@ from sqlmodel import Session, func, select
 from core.db import create_schema
 from core.models.calendar import CalendarDay
 from core.models.catalog import Unit
-from core.models.users import User
-from core.security import hash_password
+from core.models.users import ApiToken, User
+from core.security import hash_password, hash_token
 from core.workcalendar import seed_rows_from_chinesecalendar
 from workflows.messages import Role
 
 DEMO_PASSWORD = "demo1234"
+DEMO_API_KEY = "demo-open311-key"  # only seeded outside production, for trying the Open311 API
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,19 @@ def seed_demo_users(session: Session, password: str = DEMO_PASSWORD) -> int:
     return len(accounts)
 
 
-def seed_all(engine: Engine) -> dict[str, int | bool]:
+def seed_demo_api_key(session: Session, key: str = DEMO_API_KEY) -> bool:
+    if session.exec(select(func.count()).select_from(ApiToken)).one():
+        return False
+    admin = session.exec(select(User).where(User.username == "admin")).first()
+    if admin is None:
+        return False
+    session.add(ApiToken(token_hash=hash_token(key), name="demo Open311 client", user_id=admin.id,
+                         created_at=datetime.now(UTC)))
+    session.commit()
+    return True
+
+
+def seed_all(engine: Engine, *, demo_api_key: bool = True) -> dict[str, int | bool]:
     from core.demo_catalog import load_demo_catalog
 
     create_schema(engine)
@@ -81,6 +94,8 @@ def seed_all(engine: Engine) -> dict[str, int | bool]:
         report["catalog"] = load_demo_catalog(session)
         session.commit()
         report["users"] = seed_demo_users(session)
+        if demo_api_key:
+            report["api_key"] = seed_demo_api_key(session)
     return report
 
 

@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from core.config import get_settings  # noqa: E402
 from core.db import DatabaseConfigError, make_engine, ping  # noqa: E402
-from core.seed import DEMO_PASSWORD, seed_all  # noqa: E402
+from core.seed import DEMO_API_KEY, DEMO_PASSWORD, seed_all  # noqa: E402
 from core.temporal import TemporalUnreachable, connect, exit_now  # noqa: E402
 from workflows import search_attributes  # noqa: E402
 
@@ -89,7 +89,7 @@ def prepare_database(settings) -> dict:
     except Exception as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise StackError(f"database not reachable at {_safe_url(settings.effective_database_url)}: {first}") from None
-    report = seed_all(engine)
+    report = seed_all(engine, demo_api_key=settings.environment != "production")
     engine.dispose()
     return report
 
@@ -196,6 +196,8 @@ def _announce(settings, report: dict) -> None:
         "    grid-east-1      网格员 (grid worker)",
         "    operator         12345 接线员 (hotline intake)",
         "    admin            系统管理员",
+        "",
+        f"  Open311        {web}/open311/v2/services.json  (demo api_key: {DEMO_API_KEY})",
         "",
         "  Ctrl-C stops everything; data stays in data/ for the next start.",
         "",

@@ -1,0 +1,440 @@
+"""Open311 GeoReport v2 under /open311/v2/: services from the catalog, requests as grievance workflows.
+
+Field names, statuses and the error format follow the GeoReport v2 specification; every endpoint
+answers in .json and .xml. POST needs an api_key (an ApiToken); reads are public and masked.
+Bad input is a 400 `[{code, description}]` and starts nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from xml.etree import ElementTree as ET
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from sqlmodel import Session, col, select
+
+from api.deps import EngineDep, SessionDep, SettingsDep
+from api.intake import submit
+from core import catalog
+from core.masking import mask_text
+from core.models.catalog import CatalogItem, Unit
+from core.models.tickets import Intake, Ticket
+from core.models.users import ApiToken
+from core.security import hash_token
+from web.uploads import MAX_BYTES, sniff, store
+from workflows.messages import Actor, Attachment, Channel, Complainant, GrievanceInput, Role
+
+router = APIRouter(prefix="/open311/v2", tags=["open311"])
+
+MAX_DESCRIPTION = 4000
+MAX_FIELD = 200
+MAX_WINDOW = timedelta(days=90)
+MAX_LIST = 1000
+MAX_BODY = 64 * 1024
+CLOSED_STAGES = ("closed", "rejected", "merged")
+STREET_ATTRIBUTE = "street"
+
+
+class Open311Error(Exception):
+    def __init__(self, status: int, description: str, code: int | None = None) -> None:
+        self.status, self.description, self.code = status, description, code or status
+
+
+# ---- formats ----
+
+XML_ROOTS = {"services": ("services", "service"), "requests": ("service_requests", "request"),
+             "errors": ("errors", "error")}
+
+
+def render(fmt: str, kind: str, payload: Any, status: int = 200) -> Response:
+    if fmt == "xml":
+        return Response(_to_xml(kind, payload), status_code=status, media_type="text/xml; charset=utf-8")
+    return JSONResponse(payload, status_code=status)
+
+
+def _to_xml(kind: str, payload: Any) -> bytes:
+    if kind == "service_definition":
+        root = _element("service_definition", payload)
+    else:
+        root_name, item_name = XML_ROOTS[kind]
+        root = ET.Element(root_name)
+        for item in payload:
+            root.append(_element(item_name, item))
+    return b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(root, encoding="utf-8")
+
+
+_PLURAL_CHILD = {"attributes": "attribute", "values": "value"}
+
+
+def _element(name: str, value: Any) -> ET.Element:
+    element = ET.Element(name)
+    if isinstance(value, dict):
+        for key, child in value.items():
+            element.append(_element(key, child))
+    elif isinstance(value, list):
+        for child in value:
+            element.append(_element(_PLURAL_CHILD.get(name, "item"), child))
+    elif isinstance(value, bool):
+        element.text = "true" if value else "false"
+    elif value is not None:
+        element.text = str(value)
+    return element
+
+
+def split_format(name: str) -> tuple[str, str]:
+    for fmt in ("json", "xml"):
+        if name.endswith(f".{fmt}"):
+            return name[: -len(fmt) - 1], fmt
+    raise Open311Error(404, "unknown format: use .json or .xml")
+
+
+async def open311_error_handler(request: Request, exc: Open311Error) -> Response:
+    fmt = "xml" if request.url.path.endswith(".xml") else "json"
+    return render(fmt, "errors", [{"code": exc.code, "description": exc.description}], exc.status)
+
+
+# ---- services ----
+
+
+def _service(item: CatalogItem, labels: dict) -> dict:
+    zh, _en = labels.get(item.category, (item.category, item.category))
+    return {
+        "service_code": item.code,
+        "service_name": item.name_zh,
+        "description": f"{item.name_en}. {item.process}".strip(". ") if item.name_en else item.process,
+        "metadata": True,  # every service takes the optional `street` attribute
+        "type": "realtime",
+        "keywords": ",".join(item.keywords or []),
+        "group": zh,
+    }
+
+
+@router.get("/services.{fmt}", summary="List services (catalog items)")
+async def list_services(fmt: str, session: SessionDep) -> Response:
+    fmt = _fmt(fmt)
+    labels = getattr(catalog, "CATEGORY_LABELS", {})
+    return render(fmt, "services", [_service(item, labels) for item in catalog.items_at(session)])
+
+
+@router.get("/services/{name}", summary="Service definition (attributes)")
+async def service_definition(name: str, session: SessionDep) -> Response:
+    code, fmt = split_format(name)
+    item = catalog.get_item(session, code)
+    if item is None:
+        raise Open311Error(404, f"service_code {code} not found")
+    streets = _streets(session)
+    definition = {
+        "service_code": item.code,
+        "attributes": [{
+            "variable": True,
+            "code": STREET_ATTRIBUTE,
+            "datatype": "singlevaluelist",
+            "required": False,
+            "datatype_description": "街道/乡镇 (street or township where the problem is)",
+            "order": 1,
+            "description": "所属街道 Street",
+            "values": [{"key": unit.id, "name": unit.name_zh} for unit in streets],
+        }],
+    }
+    return render(fmt, "service_definition", definition)
+
+
+def _streets(session: Session) -> list[Unit]:
+    return list(session.exec(select(Unit).where(col(Unit.kind).in_(("street", "township")), Unit.active)
+                             .order_by(Unit.id)))
+
+
+# ---- requests ----
+
+
+def authenticate(session: Session, api_key: str | None) -> ApiToken:
+    if not api_key:
+        raise Open311Error(400, "api_key is required")
+    token = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(api_key))).first()
+    if token is None or token.revoked:
+        raise Open311Error(403, "api_key is not valid")
+    return token
+
+
+def _float(form: dict, name: str, low: float, high: float) -> float | None:
+    raw = (form.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise Open311Error(400, f"{name} must be a decimal number, got {raw[:40]!r}") from None
+    if not math.isfinite(value) or not low <= value <= high:
+        raise Open311Error(400, f"{name} must be between {low} and {high}")
+    return value
+
+
+def _text(form: dict, name: str, limit: int = MAX_FIELD) -> str:
+    value = form.get(name) or ""
+    if not isinstance(value, str):
+        raise Open311Error(400, f"{name} must be text")
+    value = value.strip()
+    if len(value) > limit:
+        raise Open311Error(400, f"{name} is longer than {limit} characters")
+    return value
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_MEDIA_URL = re.compile(r"^https?://\S+$")
+
+
+@router.post("/requests.{fmt}", summary="Create a service request (a grievance)")
+async def create_request(fmt: str, request: Request, session: SessionDep, engine: EngineDep,
+                         settings: SettingsDep) -> Response:
+    fmt = _fmt(fmt)
+    form, media = await _form(request)
+    token = authenticate(session, _text(form, "api_key"))
+    jurisdiction = _text(form, "jurisdiction_id")
+    if jurisdiction and jurisdiction != settings.open311_jurisdiction:
+        raise Open311Error(400, f"jurisdiction_id {jurisdiction} is not served here")
+    code = _text(form, "service_code")
+    if not code:
+        raise Open311Error(400, "service_code is required")
+    item = catalog.get_item(session, code)
+    if item is None:
+        raise Open311Error(400, f"service_code {code} not found")
+    description = _text(form, "description", MAX_DESCRIPTION)
+    if not description:
+        raise Open311Error(400, "description is required")
+    lat, lng = _float(form, "lat", -90, 90), _float(form, "long", -180, 180)
+    if (lat is None) != (lng is None):
+        raise Open311Error(400, "lat and long go together")
+    address = _text(form, "address_string", 500)
+    address_id = _text(form, "address_id")
+    if lat is None and not address and not address_id:
+        raise Open311Error(400, "a location is required: lat and long, address_string or address_id")
+    email, media_url = _text(form, "email"), _text(form, "media_url", 1000)
+    if email and not _EMAIL.match(email):
+        raise Open311Error(400, "email is not a valid address")
+    if media_url and not _MEDIA_URL.match(media_url):
+        raise Open311Error(400, "media_url must be an http(s) URL")
+    street_id = _text(form, f"attribute[{STREET_ATTRIBUTE}]") or None
+    if street_id and street_id not in {u.id for u in _streets(session)}:
+        raise Open311Error(400, f"attribute[{STREET_ATTRIBUTE}] {street_id} is not a street of this city")
+    name = " ".join(p for p in (_text(form, "last_name"), _text(form, "first_name")) if p)
+    phone, account_id = _text(form, "phone"), _text(form, "account_id")
+
+    key = request.headers.get("idempotency-key") or _derived_key(token, form)
+    reporter = Actor(id=f"token:{token.id}", role=Role.CITIZEN, name=token.name or "Open311")
+    extra = [f"media_url: {media_url}"] if media_url else []
+    if address_id:
+        extra.append(f"address_id: {address_id}")
+    text = "\n".join([description, *extra])
+
+    def make_input(ticket_id: str) -> GrievanceInput:
+        return GrievanceInput(
+            ticket_id=ticket_id, channel=Channel.API, description=text, received_at=datetime.now(UTC),
+            reporter=reporter, dispatch_owner_id=settings.centre_unit_id, address=address, lat=lat, lng=lng,
+            category_hint=item.category, complainant=Complainant(name=name, phone=phone, email=email),
+            street_id=street_id, attachments=attachments,
+        )
+
+    attachments = store(settings.data_dir, media)  # validated in _form; stored once by content hash
+    temporal = await request.app.state.temporal.get()
+    receipt = await submit(temporal, engine, settings, make_input, f"open311:{token.id}:{key}")
+    intake = session.exec(select(Intake).where(Intake.ticket_id == receipt.ticket_id)).one()
+    body = [{
+        "service_request_id": receipt.ticket_id,
+        "token": _token_of(intake),
+        "service_notice": _notice(item),
+        "account_id": account_id or None,
+    }]
+    return render(fmt, "requests", body, 201 if receipt.created else 200)
+
+
+def _derived_key(token: ApiToken, form: dict) -> str:
+    """No Idempotency-Key header: the same body from the same client is the same request (a retry)."""
+    canonical = "&".join(f"{k}={form[k]}" for k in sorted(form) if k != "api_key")
+    return hashlib.sha256(f"{token.id}|{device_or_none(form)}|{canonical}".encode()).hexdigest()
+
+
+def device_or_none(form: dict) -> str:
+    return str(form.get("device_id") or "")
+
+
+def _token_of(intake: Intake) -> str:
+    return f"tk{intake.id:08d}"
+
+
+def _notice(item: CatalogItem) -> str:
+    return "已受理，派单后1个工作日内签收，一般7日内办结 / Received: accepted within 1 working day of dispatch, " \
+           "usually closed within 7 days"
+
+
+@router.get("/tokens/{name}", summary="Service request id for a token")
+async def token_lookup(name: str, session: SessionDep) -> Response:
+    token, fmt = split_format(name)
+    match = re.fullmatch(r"tk(\d{1,12})", token)
+    intake = session.get(Intake, int(match.group(1))) if match else None
+    if intake is None:
+        raise Open311Error(404, f"token {token} not found")
+    return render(fmt, "requests", [{"service_request_id": intake.ticket_id, "token": token}])
+
+
+@router.get("/requests.{fmt}", summary="Query service requests")
+async def list_requests(fmt: str, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    fmt = _fmt(fmt)
+    params = request.query_params
+    stmt = select(Ticket).where(Ticket.confidential == False)  # noqa: E712
+    ids = [i.strip() for i in (params.get("service_request_id") or "").split(",") if i.strip()]
+    if ids:
+        if len(ids) > 100:
+            raise Open311Error(400, "at most 100 service_request_id values")
+        stmt = stmt.where(col(Ticket.id).in_(ids))
+    else:
+        end = _date_param(params.get("end_date"), "end_date") or datetime.now(UTC)
+        start = _date_param(params.get("start_date"), "start_date") or end - MAX_WINDOW
+        if start > end:
+            raise Open311Error(400, "start_date is after end_date")
+        if end - start > MAX_WINDOW:
+            raise Open311Error(400, "the window between start_date and end_date is at most 90 days")
+        stmt = stmt.where(Ticket.received_at >= start, Ticket.received_at <= end)
+        if params.get("service_code"):
+            stmt = stmt.where(col(Ticket.item_code).in_(params["service_code"].split(",")))
+        status = params.get("status")
+        if status:
+            if status not in ("open", "closed"):
+                raise Open311Error(400, "status must be open or closed")
+            closed = col(Ticket.stage).in_(CLOSED_STAGES)
+            stmt = stmt.where(closed if status == "closed" else ~closed)
+    rows = session.exec(stmt.order_by(col(Ticket.received_at).desc()).limit(MAX_LIST)).all()
+    units = _unit_names(session, rows)
+    return render(fmt, "requests", [_request_view(t, units, settings.timezone) for t in rows])
+
+
+@router.get("/requests/{name}", summary="One service request")
+async def get_request(name: str, session: SessionDep, settings: SettingsDep) -> Response:
+    ticket_id, fmt = split_format(name)
+    ticket = session.get(Ticket, ticket_id)
+    if ticket is None or ticket.confidential:
+        intake = session.exec(select(Intake).where(Intake.ticket_id == ticket_id)).first()
+        if intake is None or intake.payload.get("confidential"):
+            raise Open311Error(404, f"service_request_id {ticket_id} not found")
+        return render(fmt, "requests", [_intake_view(intake, settings.timezone)])
+    return render(fmt, "requests", [_request_view(ticket, _unit_names(session, [ticket]), settings.timezone)])
+
+
+def _unit_names(session: Session, tickets: list[Ticket]) -> dict[str, str]:
+    ids = {t.primary_unit_id for t in tickets if t.primary_unit_id}
+    if not ids:
+        return {}
+    return {u.id: u.name_zh for u in session.exec(select(Unit).where(col(Unit.id).in_(ids)))}
+
+
+def _request_view(t: Ticket, units: dict[str, str], tz: str) -> dict:
+    known = [t.complainant_name, t.complainant_phone]
+    closed = t.stage in CLOSED_STAGES
+    notes = {"closed": "已办结 closed", "rejected": "无效诉求 rejected", "merged": "重复诉求，已合并 merged"}
+    return {
+        "service_request_id": t.id,
+        "status": "closed" if closed else "open",
+        "status_notes": notes.get(t.stage, _stage_note(t.stage)),
+        "service_name": t.item_name or None,
+        "service_code": t.item_code,
+        "description": mask_text(t.description, known),
+        "agency_responsible": units.get(t.primary_unit_id or ""),
+        "service_notice": None,
+        "requested_datetime": _iso(t.received_at, tz),
+        "updated_datetime": _iso(t.updated_at, tz),
+        "expected_datetime": _iso(t.closure_deadline, tz),
+        "address": mask_text(t.address, known) or None,
+        "address_id": None,
+        "zipcode": None,
+        "lat": t.lat,
+        "long": t.lng,
+        "media_url": None,
+    }
+
+
+def _intake_view(intake: Intake, tz: str) -> dict:
+    payload = intake.payload
+    complainant = payload.get("complainant") or {}
+    known = [complainant.get("name", ""), complainant.get("phone", "")]
+    return {
+        "service_request_id": intake.ticket_id, "status": "open", "status_notes": _stage_note("received"),
+        "service_name": None, "service_code": None, "description": mask_text(payload.get("description", ""), known),
+        "agency_responsible": None, "service_notice": None, "requested_datetime": _iso(intake.created_at, tz),
+        "updated_datetime": _iso(intake.created_at, tz), "expected_datetime": None,
+        "address": mask_text(payload.get("address", ""), known) or None, "address_id": None, "zipcode": None,
+        "lat": payload.get("lat"), "long": payload.get("lng"), "media_url": None,
+    }
+
+
+def _stage_note(stage: str) -> str:
+    return {"received": "已受理，待派单 received", "dispatched": "已派单，待签收 dispatched",
+            "in_progress": "办理中 in progress", "review": "办理结果审核中 under review",
+            "rating": "待评价 awaiting rating"}.get(stage, stage)
+
+
+def _iso(value: datetime | None, tz: str) -> str | None:
+    return value.astimezone(ZoneInfo(tz)).isoformat(timespec="seconds") if value else None
+
+
+def _date_param(raw: str | None, name: str) -> datetime | None:
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise Open311Error(400, f"{name} must be a W3C date-time, e.g. 2026-11-01T00:00:00+08:00") from None
+    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def _fmt(fmt: str) -> str:
+    if fmt not in ("json", "xml"):
+        raise Open311Error(404, "unknown format: use .json or .xml")
+    return fmt
+
+
+async def _form(request: Request) -> tuple[dict, list[tuple[Attachment, bytes]]]:
+    """The fields (form, multipart or JSON) and a validated `media` photo, if any."""
+    content_type = request.headers.get("content-type", "")
+    multipart = content_type.startswith("multipart/")
+    limit = MAX_BYTES + MAX_BODY if multipart else MAX_BODY
+    if int(request.headers.get("content-length") or 0) > limit:
+        raise Open311Error(400, f"the request is larger than {limit // 1024} KB")
+    if "application/json" in content_type:
+        try:
+            body = await request.json()
+        except ValueError:
+            raise Open311Error(400, "the body is not valid JSON") from None
+        if not isinstance(body, dict):
+            raise Open311Error(400, "the body must be a JSON object")
+        return {k: v if isinstance(v, str) else _scalar(k, v) for k, v in body.items()}, []
+    form = await request.form()
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    media = []
+    for upload in form.getlist("media"):
+        if isinstance(upload, str) or not upload.filename:
+            continue
+        data = await upload.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            raise Open311Error(400, "media is larger than 5 MB")
+        kind = sniff(data[:16])
+        if kind is None:
+            raise Open311Error(400, "media must be a JPEG, PNG or WebP photo")
+        digest = hashlib.sha256(data).hexdigest()
+        media.append((Attachment(name=upload.filename[-200:], content_type=kind, size=len(data), sha256=digest,
+                                 storage_key=digest), data))
+    if len(media) > 1:
+        raise Open311Error(400, "at most one media file")
+    return fields, media
+
+
+def _scalar(name: str, value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise Open311Error(400, f"{name} has the wrong type")
+    return str(value)
+
+
