@@ -21,13 +21,13 @@ from sqlmodel import Session, col, select
 
 from api.deps import EngineDep, SessionDep, SettingsDep
 from api.intake import submit
+from api.uploads import MAX_BYTES, describe, sniff, store
 from core import catalog
 from core.masking import mask_text
 from core.models.catalog import CatalogItem, Unit
 from core.models.tickets import Intake, Ticket
 from core.models.users import ApiToken
 from core.security import hash_token
-from web.uploads import MAX_BYTES, sniff, store
 from workflows.messages import Actor, Attachment, Channel, Complainant, GrievanceInput, Role
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
@@ -424,9 +424,7 @@ async def _form(request: Request) -> tuple[dict, list[tuple[Attachment, bytes]]]
         kind = sniff(data[:16])
         if kind is None:
             raise Open311Error(400, "media must be a JPEG, PNG or WebP photo")
-        digest = hashlib.sha256(data).hexdigest()
-        media.append((Attachment(name=upload.filename[-200:], content_type=kind, size=len(data), sha256=digest,
-                                 storage_key=digest), data))
+        media.append((describe(upload.filename, data, kind), data))
     if len(media) > 1:
         raise Open311Error(400, "at most one media file")
     return fields, media
