@@ -95,11 +95,9 @@ class RoutingActivities:
             raise _refuse(f"catalog item {input.item_code!r} does not exist in catalog version {version}")
 
         primary_id, cooperating_ids = input.primary_unit_id, list(input.cooperating_unit_ids)
-        override = catalog.street_override(session, input.street_id, item.code, version) if input.street_id else None
-        if primary_id is None:
-            primary_id = override.primary_unit_id if override else item.primary_unit_id
-            cooperating_ids = cooperating_ids or list(override.cooperating_unit_ids if override else
-                                                      item.cooperating_unit_ids)
+        if primary_id is None:  # the same answer routing proposes: street list, territorial rule, item
+            primary_id, listed = catalog.responsible_unit(session, item, input.street_id, version)
+            cooperating_ids = cooperating_ids or listed
         primary = self._unit(session, primary_id)
         cooperating = [self._unit(session, u) for u in dict.fromkeys(cooperating_ids) if u != primary_id]
 

@@ -25,7 +25,6 @@ from core.models.catalog import (
 )
 from core.models.tickets import Ticket, TicketEvent
 
-
 # Main categories of the catalog: stable slug -> (Chinese label, English label).
 CATEGORY_LABELS: dict[str, tuple[str, str]] = {
     "market": ("市场监管", "Market supervision"),
@@ -158,3 +157,161 @@ def remove_item(session: Session, version: CatalogVersion, code: str) -> None:
     for row in rows:
         row.version_to = version.id
         session.add(row)
+
+
+def responsible_unit(
+    session: Session, item: CatalogItem, street_id: str | None, version: int
+) -> tuple[str, list[str]]:
+    """Who answers for `item` in `street_id`: the street's own list, then the territorial rule, then the item.
+
+    A street-level item whose primary unit is a street or township is territorial (属地): it goes to the
+    street where the problem lies. An item taken back by a higher department never goes to a street.
+    """
+    primary, cooperating = item.primary_unit_id, list(item.cooperating_unit_ids or [])
+    if not street_id:
+        return primary, cooperating
+    back = taken_back(session, item.code, version)
+    override = street_override(session, street_id, item.code, version)
+    if override is not None:
+        target = session.get(Unit, override.primary_unit_id)
+        if not (back and target is not None and target.kind in TERRITORIAL_KINDS):
+            return override.primary_unit_id, list(override.cooperating_unit_ids or [])
+    if item.level == "street" and back is None:
+        listed = session.get(Unit, primary)
+        street = session.get(Unit, street_id)
+        if listed is not None and listed.kind in TERRITORIAL_KINDS and street is not None:
+            return street_id, [u for u in cooperating if u != street_id]
+    return primary, cooperating
+
+
+# ---- dynamic adjustment (动态调整) ----
+
+SATISFIED_RATINGS = ("satisfied", "basically_satisfied")
+
+
+def adjustment_candidates(
+    session: Session,
+    *,
+    since: datetime,
+    min_bounces: int = 3,
+    max_satisfaction: float = 0.8,
+    min_consultations: int = 2,
+    min_rated: int = 5,
+) -> list[dict]:
+    """Items that may need another primary unit: many bounce requests, low satisfaction, or disputes.
+
+    Counts audit-log actions since `since`, per the ticket's current item. Satisfied share counts
+    satisfied and basically satisfied ratings, and is only judged once `min_rated` ratings exist.
+    """
+    counted = ("bounce_requested", "consultation_opened")
+    counts: dict[str, Counter] = {}
+    stmt = (
+        select(Ticket.item_code, TicketEvent.action, func.count(TicketEvent.id))
+        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+        .where(
+            TicketEvent.at >= since,
+            col(TicketEvent.action).in_(counted),
+            col(Ticket.item_code).is_not(None),
+        )
+        .group_by(Ticket.item_code, TicketEvent.action)
+    )
+    for code, action, n in session.exec(stmt):
+        counts.setdefault(code, Counter())[action] += n
+    # Ratings sit in JSON details, read the same way on SQLite and PostgreSQL: tally them here.
+    ratings = session.exec(
+        select(Ticket.item_code, TicketEvent.details)
+        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+        .where(
+            TicketEvent.at >= since,
+            col(TicketEvent.action).in_(("rated", "rating_timeout")),
+            col(Ticket.item_code).is_not(None),
+        )
+    )
+    for code, details in ratings:
+        rating = (details or {}).get("rating", "")
+        tally = counts.setdefault(code, Counter())
+        tally["rated"] += 1
+        tally["satisfied"] += rating in SATISFIED_RATINGS
+
+    names = {item.code: item.name_zh for item in items_at(session)}
+    result = []
+    for code, tally in counts.items():
+        rated = tally["rated"]
+        share = tally["satisfied"] / rated if rated else None
+        reasons = []
+        if tally["bounce_requested"] >= min_bounces:
+            reasons.append("bounces")
+        if rated >= min_rated and share is not None and share <= max_satisfaction:
+            reasons.append("satisfaction")
+        if tally["consultation_opened"] >= min_consultations:
+            reasons.append("consultations")
+        if not reasons:
+            continue
+        result.append(
+            {
+                "item_code": code,
+                "item_name": names.get(code) or _any_item_name(session, code),
+                "bounce_requests": tally["bounce_requested"],
+                "consultations": tally["consultation_opened"],
+                "rated": rated,
+                "satisfied_share": round(share, 4) if share is not None else None,
+                "reasons": reasons,
+            }
+        )
+    result.sort(key=lambda r: (-len(r["reasons"]), -r["bounce_requests"], -r["consultations"], r["item_code"]))
+    return result
+
+
+def _any_item_name(session: Session, code: str) -> str:
+    stmt = select(CatalogItem.name_zh).where(CatalogItem.code == code).order_by(col(CatalogItem.id).desc())
+    return session.exec(stmt).first() or ""
+
+
+def accept_proposal(session: Session, proposal_id: int, *, admin: str) -> CatalogVersion:
+    """Publish the proposal's new primary unit for its item as a new version, and mark it accepted.
+
+    Only a proposal naming both an item and a unit can be applied; other changes go through an import.
+    """
+    proposal = _open_proposal(session, proposal_id)
+    if not proposal.item_code or not proposal.proposed_primary_unit_id:
+        raise CatalogError(
+            f"proposal {proposal_id} names no item and unit to change: edit the catalog by import instead"
+        )
+    item = get_item(session, proposal.item_code)
+    if item is None:
+        raise CatalogError(f"no current catalog item {proposal.item_code!r}")
+    unit_id = proposal.proposed_primary_unit_id
+    if session.get(Unit, unit_id) is None:
+        raise CatalogError(f"unknown unit {unit_id!r}")
+    version = new_version(
+        session, author=admin, reason=f"proposal #{proposal.id}: {proposal.reason}".strip()
+    )
+    fields = item.model_dump(exclude={"id", "version_from", "version_to"})
+    fields["primary_unit_id"] = unit_id
+    fields["cooperating_unit_ids"] = [u for u in item.cooperating_unit_ids or [] if u != unit_id]
+    replace_item(session, version, fields)
+    _decide(session, proposal, "accepted", admin)
+    return version
+
+
+def reject_proposal(session: Session, proposal_id: int, *, admin: str) -> CatalogChangeProposal:
+    proposal = _open_proposal(session, proposal_id)
+    _decide(session, proposal, "rejected", admin)
+    return proposal
+
+
+def _open_proposal(session: Session, proposal_id: int) -> CatalogChangeProposal:
+    proposal = session.get(CatalogChangeProposal, proposal_id)
+    if proposal is None:
+        raise CatalogError(f"no catalog change proposal {proposal_id}")
+    if proposal.status != "open":
+        raise CatalogError(f"proposal {proposal_id} is already {proposal.status}")
+    return proposal
+
+
+def _decide(session: Session, proposal: CatalogChangeProposal, status: str, admin: str) -> None:
+    proposal.status = status
+    proposal.decided_by = admin
+    proposal.decided_at = datetime.now(UTC)
+    session.add(proposal)
+    session.flush()

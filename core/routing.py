@@ -1,0 +1,211 @@
+"""Routing a grievance text to catalog items: jieba segmentation and BM25 ranking over the catalog.
+
+Owns the per-process index cache and the learned examples. It only proposes: a dispatcher decides,
+and learn() feeds the decision back into later proposals.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import bm25s
+import jieba
+import numpy as np
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from core.catalog import CATEGORY_LABELS, CatalogError, current_version, get_item, items_at, responsible_unit
+from core.models.catalog import CatalogItem, CatalogVersion, Unit
+from core.models.routing import RoutingExample
+
+jieba.setLogLevel(logging.WARNING)
+
+# Field weights: a field is repeated this many times in the item's document.
+NAME_WEIGHT = 3
+KEYWORD_WEIGHT = 3
+EXAMPLE_WEIGHT = 1
+LEARNED_WEIGHT = 1
+BM25_K1 = 1.2
+BM25_B = 0.5
+CATEGORY_BOOST = 1.25
+# Softmax temperature as a share of the top score: how sharply the top candidate takes the confidence.
+TEMPERATURE = 0.12
+CHAR_BIGRAMS = True
+_CACHE_SIZE = 4
+
+_ZH_STOP_WORDS = (
+    "的 了 是 在 我 我们 我家 你 你们 他 她 它 他们 有 和 与 及 就 都 也 还 又 很 太 非常 特别 这 那 这个 那个 "
+    "一个 一些 一下 什么 怎么 怎么办 为什么 能 能否 可以 请 希望 要求 反映 问题 情况 市民 来电 诉求 相关 部门 "
+    "处理 解决 一直 已经 现在 每天 经常 没人 管 给 把 被 让 对 说 去 来 上 下 里 中 后 前 啊 吧 呢 吗 呀 "
+    "着 过 到 从 向 跟 又 再 才 但 但是 而且 因为 所以 如果 谁 哪 哪里 及时 尽快 帮忙 帮 看看 一 个"
+)
+_EN_STOP_WORDS = (
+    "a an the of to in on at for is are was were be been my our we i you it its this that there their "
+    "they he she and or with from by as has have had do does did not please can could would should "
+    "will just very so too all any some about into out up down over near next every since"
+)
+_ZH_STOP = frozenset(_ZH_STOP_WORDS.split())
+_EN_STOP = frozenset(_EN_STOP_WORDS.split())
+_TOKEN = re.compile(r"[\u4e00-\u9fff]+|[a-z0-9]+")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+@dataclass
+class Candidate:
+    item_code: str
+    item_name: str
+    unit_id: str
+    unit_name: str
+    confidence: float  # 0..1; the candidates of one proposal sum to at most 1
+
+
+@dataclass
+class _Index:
+    model: bm25s.BM25
+    codes: list[str]
+    categories: np.ndarray
+
+
+_tokenizer = jieba.Tokenizer()
+_known_words: set[str] = set()
+_cache: OrderedDict[tuple, _Index] = OrderedDict()
+_lock = threading.Lock()
+
+
+def propose(
+    session: Session, text: str, *, street_id: str | None = None, category_hint: str = "", limit: int = 3
+) -> tuple[int | None, list[Candidate]]:
+    """(catalog_version, top candidates). Applies the street override's primary unit when street_id has one."""
+    version = current_version(session)
+    if version is None:
+        return None, []
+    index = _index(session, version)
+    scores = _scores(index, tokenize(text))
+    if scores is None:
+        return version, []
+    if category_hint in CATEGORY_LABELS:
+        scores = np.where(index.categories == category_hint, scores * CATEGORY_BOOST, scores)
+    top = float(scores.max())
+    if top <= 0:
+        return version, []
+    weights = np.exp((scores - top) / (TEMPERATURE * top))
+    confidence = weights / weights.sum()
+    order = [i for i in np.argsort(-scores, kind="stable")[:limit] if scores[i] > 0]
+
+    candidates = []
+    for i in order:
+        item = get_item(session, index.codes[i], version)
+        if item is None:
+            continue
+        unit_id, _ = responsible_unit(session, item, street_id, version)
+        unit = session.get(Unit, unit_id)
+        candidates.append(
+            Candidate(
+                item_code=item.code,
+                item_name=item.name_zh,
+                unit_id=unit_id,
+                unit_name=unit.name_zh if unit else unit_id,
+                confidence=round(float(confidence[i]), 4),
+            )
+        )
+    return version, candidates
+
+
+def learn(session: Session, item_code: str, text: str) -> None:
+    """A dispatcher confirmed item_code for this text: later proposals learn from it."""
+    text = (text or "").strip()
+    if not text:
+        return
+    if get_item(session, item_code) is None:
+        raise CatalogError(f"no current catalog item {item_code!r}")
+    seen = session.exec(
+        select(RoutingExample.id).where(RoutingExample.item_code == item_code, RoutingExample.text == text)
+    ).first()
+    if seen is None:
+        session.add(RoutingExample(item_code=item_code, text=text, created_at=datetime.now(UTC)))
+        session.flush()
+
+
+def tokenize(text: str) -> list[str]:
+    """Chinese by jieba (search mode, so long words also yield their parts); English as lower-case stems."""
+    tokens: list[str] = []
+    for run in _TOKEN.findall(unicodedata.normalize("NFKC", text or "").lower()):
+        if _HAN.match(run):
+            words = [w for w in _tokenizer.lcut_for_search(run) if w not in _ZH_STOP]
+            tokens.extend(words)
+            if CHAR_BIGRAMS:
+                # Character pairs catch what segmentation splits differently (井盖 / 井没有盖子 / 盖子).
+                tokens.extend("#" + run[i : i + 2] for i in range(len(run) - 1) if run[i : i + 2] not in _ZH_STOP)
+        elif run not in _EN_STOP:
+            tokens.append(_stem(run))
+    return tokens
+
+
+def _stem(word: str) -> str:
+    # Enough stemming for grievance English: plural and -ing/-ed forms meet their base word.
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 5 and word.endswith("ing"):
+        return word[:-3]
+    if len(word) > 4 and word.endswith("ed"):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def _scores(index: _Index, tokens: list[str]) -> np.ndarray | None:
+    known = [t for t in tokens if t in index.model.vocab_dict]
+    if not known:
+        return None
+    return np.asarray(index.model.get_scores(known), dtype=float)
+
+
+def _index(session: Session, version: int) -> _Index:
+    # Keyed by database too: tests and tools may hold several catalogs with the same version numbers.
+    created = session.get(CatalogVersion, version).created_at
+    learned = session.exec(select(func.count(col(RoutingExample.id)))).one()
+    key = (str(session.get_bind().url), version, str(created), learned)
+    with _lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+        index = _build(session, version)
+        _cache[key] = index
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+        return index
+
+
+def _build(session: Session, version: int) -> _Index:
+    items: list[CatalogItem] = list(items_at(session, version))
+    learned: dict[str, list[str]] = {}
+    for code, text in session.exec(select(RoutingExample.item_code, RoutingExample.text)):
+        learned.setdefault(code, []).append(text)
+    _add_words(kw for item in items for kw in item.keywords or [])
+
+    corpus = []
+    for item in items:
+        doc = tokenize(item.name_zh) * NAME_WEIGHT + tokenize(item.name_en) * NAME_WEIGHT
+        doc += tokenize(" ".join(item.keywords or [])) * KEYWORD_WEIGHT
+        doc += tokenize(" ".join(item.examples or [])) * EXAMPLE_WEIGHT
+        doc += tokenize(" ".join(learned.get(item.code, []))) * LEARNED_WEIGHT
+        corpus.append(doc or [""])
+    model = bm25s.BM25(k1=BM25_K1, b=BM25_B)
+    model.index(corpus, show_progress=False)
+    return _Index(model=model, codes=[i.code for i in items], categories=np.array([i.category for i in items]))
+
+
+def _add_words(words) -> None:
+    for word in words:
+        word = unicodedata.normalize("NFKC", word).lower().strip()
+        # Only pure Chinese terms of 2-8 characters: longer ones would swallow whole phrases.
+        if word not in _known_words and 2 <= len(word) <= 8 and all(_HAN.match(c) for c in word):
+            _tokenizer.add_word(word)
+            _known_words.add(word)

@@ -1,0 +1,1 @@
+"""Tests of the responsibility catalog, routing, catalog files and dynamic adjustment."""

@@ -1,0 +1,120 @@
+import pytest
+from sqlmodel import Session, select
+
+from bench.routing_accuracy import evaluate, load_labelled
+from core.catalog import CatalogError, get_item, new_version, replace_item
+from core.demo_catalog import load_demo_catalog
+from core.models.routing import RoutingExample
+from core.routing import learn, propose
+
+
+@pytest.fixture
+def demo(session: Session) -> Session:
+    load_demo_catalog(session)
+    return session
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("小区楼下饭馆油烟太大，熏得窗户都不敢开", "EC-001"),
+        ("单元楼道里一股很重的煤气味", "UT-012"),
+        ("家里暖气一点都不热，屋里才十五度", "UT-009"),
+        ("路口的红绿灯坏了没人管", "TR-003"),
+        ("老板拖欠我两个月的工资不给", "WF-006"),
+        ("restaurant oil smoke smell at night", "EC-001"),
+        ("burst water pipe flooding the street", "UT-002"),
+        ("stray dogs in the residential compound", "SG-005"),
+    ],
+)
+def test_propose_ranks_the_right_item_in_the_top_three(demo: Session, text: str, expected: str):
+    version, candidates = propose(demo, text)
+
+    assert version == 1
+    assert expected in [c.item_code for c in candidates[:3]]
+    assert 1 <= len(candidates) <= 3
+    assert all(0 <= c.confidence <= 1 for c in candidates)
+    assert [c.confidence for c in candidates] == sorted((c.confidence for c in candidates), reverse=True)
+
+
+def test_candidate_names_item_and_unit(demo: Session):
+    _, candidates = propose(demo, "楼下饭店的油烟直排进我家")
+    top = candidates[0]
+    assert (top.item_code, top.item_name, top.unit_id, top.unit_name) == (
+        "EC-001",
+        "餐饮油烟污染",
+        "ecology",
+        "青川市生态环境局",
+    )
+    assert top.confidence > 0.5
+
+
+def test_propose_without_any_known_word_returns_nothing(demo: Session):
+    assert propose(demo, "") == (1, [])
+    assert propose(demo, "qwzx blorp") == (1, [])
+
+
+def test_propose_without_a_catalog(session: Session):
+    assert propose(session, "油烟") == (None, [])
+
+
+def test_street_override_changes_the_unit(demo: Session):
+    text = "小区周边停车位太少，希望划一些停车位"
+    _, plain = propose(demo, text)
+    _, in_street = propose(demo, text, street_id="s-east-1")
+
+    assert plain[0].item_code == in_street[0].item_code == "TR-005"
+    assert plain[0].unit_id == "traffic-police"
+    assert (in_street[0].unit_id, in_street[0].unit_name) == ("s-east-1", "东关街道")
+
+
+def test_category_hint_boosts_its_category(demo: Session):
+    # Dust: construction sites (housing) and bare soil or roads (ecology) share the words.
+    _, plain = propose(demo, "扬尘")
+    _, ecology = propose(demo, "扬尘", category_hint="ecology")
+    _, unknown = propose(demo, "扬尘", category_hint="no-such-category")
+
+    assert [c.item_code for c in plain[:2]] == ["HS-012", "EC-008"]
+    assert ecology[0].item_code == "EC-008"
+    assert unknown == plain
+
+
+def test_learn_changes_a_later_proposal(demo: Session):
+    text = "东门口那个铁皮棚子里天天有人敲敲打打"
+    _, before = propose(demo, text)
+    assert not before or before[0].item_code != "EC-003"
+
+    learn(demo, "EC-003", text)
+    learn(demo, "EC-003", text)  # the same confirmation twice is stored once
+
+    _, after = propose(demo, "东门口铁皮棚子敲敲打打")
+    assert after[0].item_code == "EC-003"
+    assert len(demo.exec(select(RoutingExample)).all()) == 1
+
+
+def test_learn_rejects_an_unknown_item(demo: Session):
+    with pytest.raises(CatalogError):
+        learn(demo, "XX-999", "whatever")
+
+
+def test_a_new_catalog_version_rebuilds_the_index(demo: Session):
+    _, before = propose(demo, "楼下饭店的油烟直排进我家")
+    version = new_version(demo, author="admin", reason="fumes move to urban management")
+    fields = get_item(demo, "EC-001").model_dump(exclude={"id", "version_from", "version_to"})
+    replace_item(demo, version, {**fields, "primary_unit_id": "urban"})
+
+    got_version, after = propose(demo, "楼下饭店的油烟直排进我家")
+
+    assert before[0].unit_id == "ecology"
+    assert got_version == version.id and after[0].unit_id == "urban"
+
+
+def test_routing_accuracy_floor_on_the_labelled_set(demo: Session):
+    rows = load_labelled()
+    assert len(rows) >= 300 and len({code for _, code in rows}) >= 100
+
+    result = evaluate(demo, rows)
+
+    assert result["top3"] >= 0.85
+    assert result["top1"] >= 0.7
+    assert result["mean_latency_ms"] < 50
