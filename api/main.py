@@ -9,13 +9,17 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
+from starlette.middleware.sessions import SessionMiddleware
 
 from api import open311
 from api.deps import TemporalConnection
 from api.routes import health
 from core.config import Settings, get_settings
 from core.db import get_engine
+
+SESSION_COOKIE = "wr_session"
+SESSION_MAX_AGE = 8 * 3600  # one working day
 
 
 def create_app(settings: Settings | None = None, *, engine=None, temporal_client=None) -> FastAPI:
@@ -44,13 +48,27 @@ def create_app(settings: Settings | None = None, *, engine=None, temporal_client
     app.include_router(health.router)
     app.include_router(open311.router)
     app.add_exception_handler(open311.Open311Error, open311.open311_error_handler)
-    _include_web(app)
+    _include_web(app, settings)
     return app
 
 
-def _include_web(app: FastAPI) -> None:
+def _include_web(app: FastAPI, settings: Settings) -> None:
+    from api.auth import verify_csrf
+    from web.headers import SecurityHeadersMiddleware
+    from web.i18n import LocaleMiddleware
+    from web.pages import install_error_pages, static_files
     from web.pages import router as pages_router
-    from web.pages import static_files
 
+    app.add_middleware(LocaleMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE,
+        same_site="lax",
+        https_only=settings.environment == "production",
+    )
+    install_error_pages(app)
     app.mount("/static", static_files(), name="static")
-    app.include_router(pages_router)
+    app.include_router(pages_router, dependencies=[Depends(verify_csrf)])

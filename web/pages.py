@@ -1,23 +1,43 @@
-"""Page routes. Pages read the SQL read model and send actions to the workflows through api/."""
+"""The web console: one router gathering web/routes/*, the static files, and the error pages.
+
+api.main mounts them: `router` (with the CSRF dependency), `static_files()`, `install_error_pages(app)`.
+Pages read the SQL read model; actions go to the workflows through api.actions.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
+
+from api.errors import LoginRequired, PageError
+from web.routes import auth, cases, intake, public, work
+from web.routes.common import see_other
+from web.templating import render
 
 HERE = Path(__file__).resolve().parent
-templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(include_in_schema=False)
+for module in (public, auth, intake, work, cases):
+    router.include_router(module.router)
 
 
 def static_files() -> StaticFiles:
     return StaticFiles(directory=HERE / "static")
 
 
-@router.get("/", response_class=HTMLResponse)
-async def home(request: Request) -> HTMLResponse:
-    return templates.TemplateResponse(request, "index.html", {})
+def install_error_pages(app: FastAPI) -> None:
+    @app.exception_handler(PageError)
+    async def page_error(request: Request, exc: PageError):
+        response = render(request, "error.html", {"error": exc}, status_code=exc.status)
+        if exc.status == 429:
+            response.headers["Retry-After"] = "60"
+        return response
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired):
+        target = f"/login?next={quote(exc.next_url, safe='/')}"
+        if request.headers.get("hx-request"):  # an htmx poll after the session ended: reload as a whole page
+            return Response(status_code=204, headers={"HX-Redirect": target})
+        return see_other(target)

@@ -1,0 +1,111 @@
+"""Citizen tracking and rating, the public board and the unit ranking."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import Session
+
+from api.intake import tracking_secret
+from tests.web.conftest import make_ticket
+from web.ranking import unit_ranking
+
+
+async def test_tracking_needs_the_right_secret_and_logs_a_403(site_without_temporal, caplog):
+    make_ticket(site_without_temporal.engine, "T-1")
+    client = site_without_temporal.client()
+    assert (await client.get("/track")).status_code == 200
+    with caplog.at_level(logging.WARNING, logger="api.auth"):
+        wrong = await client.get("/track?ticket=T-1&secret=0000000000")
+    assert wrong.status_code == 403 and "工单号或查询码不正确" in wrong.text
+    assert any("path=/track" in r.getMessage() and "T-1" in r.getMessage() for r in caplog.records)
+    secret = tracking_secret(site_without_temporal.settings, "T-1")
+    right = await client.get(f"/track?ticket=T-1&secret={secret}")
+    assert right.status_code == 200 and "办理中" in right.text
+
+
+async def test_a_ticket_being_registered_says_so(site_without_temporal):
+    secret = tracking_secret(site_without_temporal.settings, "T-NEW")
+    page = await site_without_temporal.client().get(f"/track?ticket=T-NEW&secret={secret}")
+    assert page.status_code == 200 and "正在登记" in page.text
+
+
+async def test_tracking_is_throttled(site_without_temporal):
+    client = site_without_temporal.client()
+    statuses = [(await client.get("/track?ticket=T-1&secret=bad")).status_code for _ in range(31)]
+    assert statuses[-1] == 429 and set(statuses[:30]) == {403}
+
+
+async def test_rating_with_a_wrong_secret_is_refused(site_without_temporal):
+    make_ticket(site_without_temporal.engine, "T-1", stage="rating")
+    client = site_without_temporal.client()
+    response = await client.submit("/track/T-1/rate", {"secret": "bad", "rating": "satisfied"}, form_page="/login")
+    assert response.status_code == 403
+
+
+async def test_a_dissatisfied_rating_needs_a_comment_and_reopens(site):
+    from tests.web.conftest import file_public
+
+    ticket_id, secret = await file_public(site)
+    dispatcher = await site.signed_in("dispatcher")
+    await dispatcher.act(ticket_id, "dispatch", item_code="MK-001", primary_unit_id="dept-ecology")
+    handler = await site.signed_in("h-ecology")
+    await handler.act(ticket_id, "accept")
+    await handler.act(ticket_id, "submit", summary="已处理")
+    await dispatcher.act(ticket_id, "review", decision="approve")
+    citizen = site.client()
+    track = f"/track?ticket={ticket_id}&secret={secret}"
+    silent = await citizen.submit(f"/track/{ticket_id}/rate", {"secret": secret, "rating": "dissatisfied"},
+                                  form_page=track)
+    assert silent.status_code == 400 and "仍存在的问题" in silent.text
+    reopened = await citizen.submit(f"/track/{ticket_id}/rate",
+                                    {"secret": secret, "rating": "dissatisfied", "comment": "油烟依旧"},
+                                    form_page=track)
+    assert reopened.status_code == 303 and site.ticket(ticket_id).stage == "in_progress"
+    page = await citizen.get(track)
+    assert "重新办理" in page.text and "已处理" in page.text and 'name="rating"' not in page.text
+
+
+async def test_board_shows_only_published_summaries(site_without_temporal):
+    now = datetime.now(UTC)
+    engine = site_without_temporal.engine
+    make_ticket(engine, "T-PUB", stage="closed", published=True, closed_at=now, rating="satisfied",
+                public_summary="饭店油烟，张* 138****5678\n---\n已加装净化器", description="秘密描述 张三 13812345678")
+    make_ticket(engine, "T-CONF", stage="closed", published=False, closed_at=now, confidential=True,
+                description="保密诉求")
+    make_ticket(engine, "T-OPEN", stage="in_progress", description="未办结")
+    page = (await site_without_temporal.client().get("/board")).text
+    assert "T-PUB" in page and "已加装净化器" in page and "138****5678" in page
+    for hidden in ("秘密描述", "13812345678", "张三", "T-CONF", "保密诉求", "T-OPEN"):
+        assert hidden not in page
+
+
+async def test_ranking_counts_closed_on_time_and_satisfied(site_without_temporal):
+    now = datetime.now(UTC)
+    engine = site_without_temporal.engine
+    deadline = now
+    make_ticket(engine, "E-1", stage="closed", closed_at=now, submitted_at=now - timedelta(days=1),
+                closure_deadline=deadline, rating="satisfied")
+    make_ticket(engine, "E-2", stage="closed", closed_at=now, submitted_at=now + timedelta(days=1),
+                closure_deadline=deadline, rating="dissatisfied")
+    make_ticket(engine, "M-1", stage="closed", closed_at=now, primary_unit_id="dept-market",
+                submitted_at=now - timedelta(days=1), closure_deadline=deadline, rating="basically_satisfied")
+    make_ticket(engine, "OLD", stage="closed", closed_at=now - timedelta(days=40), primary_unit_id="dept-housing",
+                rating="satisfied")
+    make_ticket(engine, "OPEN", stage="in_progress", primary_unit_id="dept-housing")
+    with Session(engine) as session:
+        ranks = unit_ranking(session, now + timedelta(minutes=1))
+    assert [(r.unit_id, r.closed, r.on_time_share, r.satisfaction_share) for r in ranks] == [
+        ("dept-market", 1, 1.0, 1.0),
+        ("dept-ecology", 2, 0.5, 0.5),
+    ]
+    page = (await site_without_temporal.client().get("/board")).text
+    assert "市市场监管局" in page and "100.0%" in page and "50.0%" in page
+
+
+async def test_home_page_for_each_kind_of_visitor(site_without_temporal):
+    anonymous = (await site_without_temporal.client().get("/")).text
+    assert 'href="/report"' in anonymous and 'href="/login"' in anonymous
+    dispatcher = (await (await site_without_temporal.signed_in("dispatcher")).get("/")).text
+    assert 'href="/dispatch"' in dispatcher and "退出" in dispatcher

@@ -1,0 +1,130 @@
+"""Every template compiles, carries no address off this site, and the message catalogs are current."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+from web.templating import TEMPLATES_DIR, templates
+
+ROOT = Path(__file__).resolve().parents[2]
+TRANSLATIONS = ROOT / "web" / "translations"
+TEMPLATE_NAMES = sorted(str(p.relative_to(TEMPLATES_DIR)) for p in TEMPLATES_DIR.rglob("*.html"))
+EXTERNAL = re.compile(r"""(?:src|href|action)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("name", TEMPLATE_NAMES)
+def test_template_compiles(name):
+    templates.env.get_template(name)
+
+
+@pytest.mark.parametrize("path", sorted([*TEMPLATES_DIR.rglob("*.html"), *(ROOT / "web" / "static").rglob("*.*")]),
+                         ids=lambda p: p.name)
+def test_no_asset_from_the_internet(path):
+    text = path.read_text(encoding="utf-8", errors="ignore")
+    assert not EXTERNAL.search(text), f"{path} references another site"
+    if path.suffix == ".css":
+        assert "url(" not in text and "@import" not in text
+
+
+def _msgids(catalog) -> set[str]:
+    return {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id}
+
+
+def test_message_catalogs_are_current(tmp_path):
+    pot = tmp_path / "messages.pot"
+    subprocess.run([str(Path(sys.executable).parent / "pybabel"), "-q", "extract", "-F", "babel.cfg", "-o", str(pot),
+                    "--no-location", "--sort-output", "."], cwd=ROOT, check=True)
+    with pot.open("rb") as f:
+        extracted = _msgids(read_po(f))
+    for locale in ("zh_Hans", "en"):
+        with (TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po").open("rb") as f:
+            catalog = read_po(f)
+        known = _msgids(catalog)
+        assert extracted - known == set(), f"{locale}: new messages missing; run `make messages`"
+        assert known - extracted == set(), f"{locale}: stale messages in the catalog; run `make messages`"
+
+
+def test_chinese_catalog_is_complete_and_compiled():
+    with (TRANSLATIONS / "zh_Hans" / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        po = read_po(f)
+    untranslated = [m.id for m in po if m.id and (not m.string or m.fuzzy)]
+    assert untranslated == []
+    with (TRANSLATIONS / "zh_Hans" / "LC_MESSAGES" / "messages.mo").open("rb") as f:
+        mo = read_mo(f)
+    assert {m.id: m.string for m in mo if m.id} == {m.id: m.string for m in po if m.id}, "run `pybabel compile`"
+
+
+def test_chinese_translations_keep_the_named_variables():
+    with (TRANSLATIONS / "zh_Hans" / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        po = read_po(f)
+    names = re.compile(r"%\((\w+)\)s")
+    for message in po:
+        if message.id:
+            assert set(names.findall(message.id)) == set(names.findall(message.string)), message.id
+
+
+async def test_every_template_renders(site_without_temporal, monkeypatch):
+    """Walk the pages as each role (warehouse's test_templates, by rendering rather than parsing only)."""
+    from api.intake import Receipt, tracking_secret
+    from tests.web.conftest import make_ticket
+
+    seen: set[str] = set()
+    original = templates.env.get_template
+
+    def recording(name, *args, **kwargs):
+        seen.add(name if isinstance(name, str) else name.name)
+        return original(name, *args, **kwargs)
+
+    monkeypatch.setattr(templates.env, "get_template", recording)
+    engine = site_without_temporal.engine
+    make_ticket(engine, "T-1", colour="red", pending_request="consultation", whistle_unit_id="s-east-1",
+                state={"pending": {"kind": "consultation", "reason": "争议", "unit_ids": ["a", "b"]},
+                       "checkpoints": [{"index": 1, "due": "2026-11-24T00:00:00+00:00", "colour": "red"}]})
+    candidate = {"item_code": "MK-001", "item_name": "油烟", "unit_id": "dept-ecology", "unit_name": "生态",
+                 "confidence": 0.8}
+    make_ticket(engine, "T-2", stage="received", state={"proposal": {"candidates": [candidate]}})
+    make_ticket(engine, "T-3", stage="closed", published=True, public_summary="已办结")
+    secret = tracking_secret(site_without_temporal.settings, "T-1")
+    visits = {
+        None: ["/", "/login", "/report", "/track", f"/track?ticket=T-1&secret={secret}", "/board",
+               "/track?ticket=T-1&secret=wrong"],
+        "operator": ["/intake/hotline"],
+        "grid-east": ["/whistle", "/whistles"],
+        "dispatcher": ["/dispatch", "/cases/T-2"],
+        "h-ecology": ["/inbox", "/cases/T-1"],
+        "supervisor": ["/supervise", "/cases/T-1", "/cases/T-1/status"],
+    }
+    for username, paths in visits.items():
+        site = site_without_temporal
+        client = site.client() if username is None else await site.signed_in(username)
+        for path in paths:
+            response = await client.get(path)
+            assert response.status_code in (200, 403), (username, path, response.text[-500:])
+    from starlette.requests import Request
+
+    from web.templating import render
+
+    request = Request({"type": "http", "method": "GET", "path": "/report", "query_string": b"", "headers": [],
+                       "session": {}, "state": {}, "app": site_without_temporal.app})
+    render(request, "intake_done.html", {"receipt": Receipt("T-9", "abc", True), "channel": "web",
+                                         "show_secret": True})
+    assert set(TEMPLATE_NAMES) - seen == set()
+
+
+async def test_security_headers_keep_pages_on_this_site(site_without_temporal):
+    response = await site_without_temporal.client().get("/")
+    csp = response.headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert response.headers["x-frame-options"] == "DENY" and response.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_an_expired_session_redirects_htmx_polls_to_login(site_without_temporal):
+    response = await site_without_temporal.client().get("/cases/T-1/status", headers={"HX-Request": "true"})
+    assert response.status_code == 204 and response.headers["hx-redirect"] == "/login?next=/cases/T-1/status"

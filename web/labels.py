@@ -1,0 +1,123 @@
+"""Display names of the workflow's codes (stages, roles, audit actions, ...), translated when shown."""
+
+from __future__ import annotations
+
+from core.catalog import CATEGORY_LABELS
+from web.i18n import N_, _, current_locale
+
+STAGES = {
+    "received": N_("Received"),
+    "dispatched": N_("Dispatched"),
+    "in_progress": N_("In progress"),
+    "review": N_("Under review"),
+    "rating": N_("Awaiting rating"),
+    "closed": N_("Closed"),
+    "rejected": N_("Rejected"),
+    "merged": N_("Merged"),
+}
+ROLES = {
+    "citizen": N_("Citizen"),
+    "grid": N_("Grid worker"),
+    "street": N_("Street office"),
+    "operator": N_("Hotline operator"),
+    "dispatcher": N_("Dispatcher"),
+    "handler": N_("Department handler"),
+    "supervisor": N_("Supervisor"),
+    "admin": N_("Administrator"),
+    "system": N_("System"),
+}
+ACTIONS = {
+    "received": N_("received the case"),
+    "routed": N_("proposed routing"),
+    "dispatched": N_("dispatched"),
+    "handed_to_district": N_("handed down to the district"),
+    "merged": N_("merged as a duplicate"),
+    "rejected": N_("rejected as invalid"),
+    "accepted": N_("accepted"),
+    "progress": N_("reported progress"),
+    "bounce_requested": N_("requested a bounce"),
+    "bounce_denied": N_("denied the bounce"),
+    "bounce_approved": N_("approved the bounce"),
+    "extension_requested": N_("requested an extension"),
+    "extension_denied": N_("denied the extension"),
+    "extension_approved": N_("approved the extension"),
+    "escalated": N_("escalated"),
+    "reassigned": N_("reassigned"),
+    "consultation_opened": N_("opened a consultation"),
+    "consultation_ruled": N_("ruled on the consultation"),
+    "result_submitted": N_("submitted the result"),
+    "review_approved": N_("approved the result"),
+    "review_returned": N_("returned the result for rework"),
+    "rated": N_("rated"),
+    "reopened": N_("reopened"),
+    "closed": N_("closed"),
+    "published": N_("published"),
+    "kept_confidential": N_("kept confidential"),
+    "acceptance_overdue": N_("acceptance time limit passed"),
+    "checkpoint": N_("supervision checkpoint"),
+    "rating_timeout": N_("rating window ended"),
+}
+CHANNELS = {
+    "hotline": N_("Hotline 12345"),
+    "web": N_("Web form"),
+    "whistle": N_("Whistle"),
+    "api": N_("API"),
+    "media": N_("Media"),
+}
+RATINGS = {
+    "satisfied": N_("Satisfied"),
+    "basically_satisfied": N_("Basically satisfied"),
+    "dissatisfied": N_("Dissatisfied"),
+}
+OUTCOMES = {"resolved": N_("Resolved"), "explained": N_("Explained (cannot be solved now)")}
+COLOURS = {"green": N_("Green"), "yellow": N_("Yellow"), "red": N_("Red")}
+PENDING = {
+    "bounce": N_("Bounce request"),
+    "extension": N_("Extension request"),
+    "consultation": N_("Consultation"),
+    "review": N_("Result to review"),
+}
+
+
+def _label(table: dict[str, str], value: object) -> str:
+    key = getattr(value, "value", value) or ""
+    return _(table[key]) if key in table else str(key)
+
+
+def stage(value: object) -> str:
+    return _label(STAGES, value)
+
+
+def role(value: object) -> str:
+    return _label(ROLES, value)
+
+
+def action(value: object) -> str:
+    return _label(ACTIONS, value)
+
+
+def channel(value: object) -> str:
+    return _label(CHANNELS, value)
+
+
+def rating(value: object) -> str:
+    return _label(RATINGS, value)
+
+
+def outcome(value: object) -> str:
+    return _label(OUTCOMES, value)
+
+
+def colour(value: object) -> str:
+    return _label(COLOURS, value)
+
+
+def pending(value: object) -> str:
+    return _label(PENDING, value)
+
+
+def category(value: object) -> str:
+    labels = CATEGORY_LABELS.get(str(value or ""))
+    if labels is None:
+        return str(value or "")
+    return labels[0] if current_locale() == "zh_Hans" else labels[1]

@@ -1,0 +1,55 @@
+"""Log-in and log-out pages; the session itself is api.auth's."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from api.auth import OptionalUser, authenticate, end_session, login_allowed, start_session
+from api.deps import SessionDep
+from api.errors import PageError
+from web.i18n import _
+from web.routes.common import safe_next, see_other, text
+from web.templating import flash, render
+
+router = APIRouter()
+
+
+def home_of(role: str) -> str:
+    return {
+        "operator": "/intake/hotline",
+        "dispatcher": "/dispatch",
+        "handler": "/inbox",
+        "street": "/inbox",
+        "grid": "/whistles",
+        "supervisor": "/supervise",
+        "admin": "/supervise",
+    }.get(role, "/")
+
+
+@router.get("/login")
+def login_form(request: Request, user: OptionalUser, next: str = ""):
+    return render(request, "login.html", {"next": safe_next(next, ""), "error": "", "username": ""})
+
+
+@router.post("/login")
+async def login(request: Request, session: SessionDep, user: OptionalUser):
+    form = await request.form()
+    username, password = text(form, "username", 64), str(form.get("password") or "")[:200]
+    next_url = safe_next(form.get("next"), "")
+    address = request.client.host if request.client else "unknown"
+    if not login_allowed(address, username):
+        raise PageError(429, _("Too many sign-in attempts. Wait a minute and try again."))
+    account = authenticate(session, username, password) if username and password else None
+    if account is None:
+        context = {"next": next_url, "error": _("Wrong user name or password."), "username": username}
+        return render(request, "login.html", context, status_code=400)
+    start_session(request, account)
+    flash(request, _("Signed in as %(name)s.", name=account.display_name or account.username))
+    return see_other(next_url or home_of(account.role))
+
+
+@router.post("/logout")
+def logout(request: Request):
+    end_session(request)
+    flash(request, _("Signed out."))
+    return see_other("/")

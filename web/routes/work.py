@@ -1,0 +1,60 @@
+"""Work lists per role: dispatcher console, handler inbox, street whistles, supervisor board."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+
+from api.auth import CurrentUser, require_roles
+from api.deps import SessionDep, SettingsDep
+from core import catalog
+from web import queries
+from web.queries import handling_units, unit_names
+from web.templating import render
+from workflows.messages import Role
+
+router = APIRouter()
+
+Dispatcher = Annotated[CurrentUser, Depends(require_roles(Role.DISPATCHER))]
+Handler = Annotated[CurrentUser, Depends(require_roles(Role.HANDLER, Role.STREET))]
+Whistler = Annotated[CurrentUser, Depends(require_roles(Role.GRID, Role.STREET))]
+Supervisor = Annotated[CurrentUser, Depends(require_roles(Role.SUPERVISOR, Role.ADMIN))]
+
+
+@router.get("/dispatch")
+def dispatch_console(request: Request, session: SessionDep, settings: SettingsDep, user: Dispatcher, page: int = 1):
+    return render(request, "dispatch.html", {
+        "queue": queries.dispatch_queue(session, user, page),
+        "bounces": queries.bounce_requests(session, user),
+        "reviews": queries.review_queue(session, user, settings),
+        "items": catalog.items_at(session),
+        "units": handling_units(session),
+        "names": unit_names(session),
+    })
+
+
+@router.get("/inbox")
+def handler_inbox(request: Request, session: SessionDep, user: Handler, page: int = 1):
+    return render(request, "inbox.html", {
+        "new": queries.inbox_new(session, user),
+        "working": queries.inbox_working(session, user, page),
+        "names": unit_names(session),
+    })
+
+
+@router.get("/whistles")
+def street_whistles(request: Request, session: SessionDep, user: Whistler, page: int = 1):
+    street = user.unit_id if user.role == Role.STREET else user.street_id
+    return render(request, "whistles.html", {"whistles": queries.whistles(session, street, page),
+                                             "names": unit_names(session)})
+
+
+@router.get("/supervise")
+def supervisor_board(request: Request, session: SessionDep, user: Supervisor, page: int = 1):
+    return render(request, "supervise.html", {
+        "board": queries.supervision_board(session, user, page),
+        "requests": queries.supervision_requests(session, user),
+        "names": unit_names(session),
+        "can_act": user.role == Role.SUPERVISOR,
+    })
