@@ -14,7 +14,8 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from api import open311
 from api.deps import TemporalConnection
-from api.routes import health
+from api.routes import catalog as catalog_api
+from api.routes import health, tickets
 from core.config import Settings, get_settings
 from core.db import get_engine
 
@@ -48,6 +49,8 @@ def create_app(settings: Settings | None = None, *, engine=None, temporal_client
     app.include_router(health.router)
     app.include_router(open311.router)
     app.add_exception_handler(open311.Open311Error, open311.open311_error_handler)
+    app.include_router(tickets.router)
+    app.include_router(catalog_api.router)
     _include_web(app, settings)
     return app
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import LoginRequired, PageError
@@ -18,6 +19,7 @@ from web.routes.common import see_other
 from web.templating import render
 
 HERE = Path(__file__).resolve().parent
+API_PREFIX = "/api/v1/"
 router = APIRouter(include_in_schema=False)
 for module in (public, auth, intake, work, cases):
     router.include_router(module.router)
@@ -30,6 +32,10 @@ def static_files() -> StaticFiles:
 def install_error_pages(app: FastAPI) -> None:
     @app.exception_handler(PageError)
     async def page_error(request: Request, exc: PageError):
+        if request.url.path.startswith(API_PREFIX):  # the JSON API answers in JSON, with the same statuses
+            headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+            return JSONResponse({"detail": exc.message, "reason": exc.detail}, status_code=exc.status,
+                                headers=headers)
         response = render(request, "error.html", {"error": exc}, status_code=exc.status)
         if exc.status == 429:
             response.headers["Retry-After"] = "60"

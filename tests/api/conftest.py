@@ -8,16 +8,17 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 from temporalio.worker import Worker
 
 from activities import build_activities
 from api.main import create_app
 from core.config import Settings
 from core.models.users import ApiToken, User
-from core.security import hash_password, hash_token
+from core.security import hash_token
 from tests.temporal_env import start_time_skipping
 from tests.utils.catalog import seed_small_catalog
+from tests.web.conftest import seed_accounts
 from workflows.grievance import GrievanceWorkflow
 
 API_KEY = "test-open311-key"
@@ -35,10 +36,8 @@ async def api_temporal():
 async def api(api_temporal, engine, tmp_path):
     with Session(engine) as session:
         seed_small_catalog(session)
-        admin = User(username="admin", role="admin", unit_id="city", password_hash=hash_password("x"),
-                     created_at=datetime.now(UTC))
-        session.add(admin)
-        session.flush()
+        seed_accounts(session)
+        admin = session.exec(select(User).where(User.username == "admin")).one()
         session.add(ApiToken(token_hash=hash_token(API_KEY), name="test client", user_id=admin.id,
                              created_at=datetime.now(UTC)))
         session.commit()

@@ -189,15 +189,13 @@ def _dispatch(form, actor, ticket: Ticket, session: Session) -> DispatchInput:
     cooperating = unit_list(form, "cooperating_unit_ids")
     if not code:
         raise PageError(400, _("Choose a catalog item."))
-    if not primary:  # the item's own primary unit, after the street's override (一街一单)
+    if not primary:  # who answers for the item where the problem lies (一街一单), as routing proposes
         item = catalog.get_item(session, code)
         if item is None:
             raise PageError(400, _("Catalog item %(code)s does not exist.", code=code))
-        override = (catalog.street_override(session, ticket.street_id, code, item.version_from)
-                    if ticket.street_id else None)
-        primary = override.primary_unit_id if override else item.primary_unit_id
-        if not cooperating:
-            cooperating = list(override.cooperating_unit_ids if override else item.cooperating_unit_ids)
+        version = catalog.current_version(session)
+        primary, listed = catalog.responsible_unit(session, item, ticket.street_id, version)
+        cooperating = cooperating or listed
     return DispatchInput(actor=actor, item_code=code, primary_unit_id=primary, cooperating_unit_ids=cooperating,
                          note=text(form, "note", 500))
 
