@@ -21,6 +21,7 @@ from activities import build_activities
 from core.config import get_settings
 from core.db import DatabaseConfigError, get_engine, ping
 from core.temporal import TemporalUnreachable, connect, exit_now
+from workflows.evaluation import MonthlyEvaluationWorkflow, ensure_monthly_schedule
 from workflows.grievance import GrievanceWorkflow
 
 log = logging.getLogger("worker")
@@ -32,11 +33,15 @@ async def run_worker(stop: asyncio.Event) -> None:
     engine = get_engine(settings.effective_database_url)
     ping(engine)
     client = await connect(settings)
+    try:
+        await ensure_monthly_schedule(client, settings.temporal_task_queue, timezone=settings.timezone)
+    except Exception:  # the grievances must run even if the schedule cannot be written now
+        log.exception("could not create or check the monthly evaluation schedule")
     with ThreadPoolExecutor(max_workers=32) as executor:
         worker = Worker(
             client,
             task_queue=settings.temporal_task_queue,
-            workflows=[GrievanceWorkflow],
+            workflows=[GrievanceWorkflow, MonthlyEvaluationWorkflow],
             activities=build_activities(engine, settings),
             activity_executor=executor,
             graceful_shutdown_timeout=timedelta(seconds=20),

@@ -13,6 +13,7 @@ from core.config import Settings
 
 def build_activities(engine: Engine, settings: Settings) -> list:
     from activities.deadlines import DeadlineActivities
+    from activities.evaluation import evaluation_activities
     from activities.notices import NoticeActivities
     from activities.publication import PublicationActivities
     from activities.read_model import ReadModelActivities
@@ -32,4 +33,5 @@ def build_activities(engine: Engine, settings: Settings) -> list:
         routing.propose_routing,
         routing.plan_dispatch,
         routing.learn_routing,
+        *evaluation_activities(engine, settings),
     ]

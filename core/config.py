@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     rating_default: str = "satisfied"
     centre_unit_id: str = "centre"  # the city dispatch centre that receives every new case
     open311_jurisdiction: str = "qingchuan"  # the jurisdiction_id Open311 clients may send
+    # Evaluation (评): weights of the rates in a unit's platform score, the smallest sample ranked, the
+    # streets' share of a department's year-end assessment (Qiqihar: 30%), the CJK font of PDF reports.
+    evaluation_rate_weights: str = "response=1,resolution=1,satisfaction=1,on_time=0"
+    evaluation_min_sample: int = 5
+    street_score_weight: float = Field(0.3, ge=0, le=1)
+    report_font_path: str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
     data_dir: Path = DATA_DIR
 
     @model_validator(mode="after")

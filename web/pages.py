@@ -14,14 +14,14 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import LoginRequired, PageError
-from web.routes import auth, cases, intake, public, work
+from web.routes import auth, cases, evaluation, intake, public, work
 from web.routes.common import see_other
 from web.templating import render
 
 HERE = Path(__file__).resolve().parent
 API_PREFIX = "/api/v1/"
 router = APIRouter(include_in_schema=False)
-for module in (public, auth, intake, work, cases):
+for module in (public, auth, intake, work, cases, evaluation):
     router.include_router(module.router)
 
 

@@ -1,0 +1,252 @@
+"""Evaluation pages (评 报 宣): monthly report and downloads, dashboard, definitions; public rankings and cases.
+
+Staff pages need a signed-in supervisor, admin or dispatcher (district accounts see their district only);
+public pages read frozen months only and show no personal data (masked public summaries at most).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from api.auth import CurrentUser, OptionalUser, require_roles
+from api.deps import SessionDep, SettingsDep
+from api.errors import PageError
+from core import evaluation as ev
+from core import reports
+from web import evaluation_charts as charts
+from web.i18n import _, current_locale
+from web.queries import unit_names
+from web.templating import render
+from workflows.messages import Role
+
+router = APIRouter()
+Staff = Annotated[CurrentUser, Depends(require_roles(Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER))]
+MONTH_CHOICES = 12
+DOWNLOADS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+class Format:
+    """Display helpers the templates share: exact figures, rounded half up, "—" when undefined."""
+
+    percent = staticmethod(ev.percent)
+    score = staticmethod(ev.score_text)
+    group = staticmethod(lambda g: reports.group_label(g, current_locale()))
+    flag = staticmethod(lambda f: reports.flag_label(f, current_locale()))
+    category = staticmethod(lambda c: reports.category_label(c, current_locale()))
+
+
+# ---- staff: the monthly report, its downloads, the dashboard ----
+
+
+@router.get("/evaluation")
+def monthly_report_page(request: Request, session: SessionDep, settings: SettingsDep, user: Staff,
+                        month: str = "", scope: str = ""):
+    scope = _staff_scope(user, scope)
+    month = month or reports.latest_frozen_month(session, scope) or _previous_month(settings)
+    report = _report(session, month, scope, settings)
+    return render(request, "evaluation/report.html", {
+        "report": report, "fmt": Format, "scopes": _scopes(session, user), "months": _months(settings),
+        "charts": _report_charts(report),
+    })
+
+
+@router.get("/evaluation/report.{kind}")
+def download_report(session: SessionDep, settings: SettingsDep, user: Staff, kind: str, month: str = "",
+                    scope: str = ""):
+    if kind not in DOWNLOADS:
+        raise PageError(404, _("No such download."))
+    scope = _staff_scope(user, scope)
+    report = _report(session, month or _previous_month(settings), scope, settings)
+    locale = current_locale()
+    try:
+        content = {"csv": lambda: reports.report_csv(report, locale),
+                   "xlsx": lambda: reports.report_xlsx(report, locale),
+                   "pdf": lambda: reports.report_pdf(report, locale, settings)}[kind]()
+    except reports.ReportFontMissing as exc:
+        raise PageError(503, _("The PDF report cannot be made: the Chinese font is not installed."), str(exc)) \
+            from None
+    name = f"evaluation-{report.period.key}-{report.scope}.{kind}"
+    return Response(content, media_type=DOWNLOADS[kind],
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/evaluation/dashboard")
+def dashboard(request: Request, session: SessionDep, settings: SettingsDep, user: Staff):
+    district = None if user.is_city_level else user.district_id
+    scope = district or ev.CITY
+    now = datetime.now(UTC)
+    month = ev.month_key(now, ev.tz_of(settings))
+    period = reports.check_month(month, settings)
+    rows = reports.live_rows(session, period, scope, settings)
+    totals = ev.add_up(r.figures for r in rows)
+    data = reports.snapshot(session, period, scope)
+    trend = reports.trend(session, month, scope, settings, live=False, current=totals)
+    return render(request, "evaluation/dashboard.html", {
+        "counts": reports.live_counts(session, district_id=district, now=now, settings=settings),
+        "month": month, "totals": totals, "received": data["received"], "fmt": Format,
+        "scope_name": reports.check_scope(session, scope),
+        "charts": {
+            "rates": _rate_bars(totals),
+            "trend": _trend_lines(trend),
+            "categories": _hot_bars([(Format.category(c), n) for c, n in data["hot_categories"]]),
+            "streets": _hot_bars([(name or _("Unknown street"), n) for _street, name, n in data["hot_streets"]]),
+            "map": charts.dots([tuple(p) for p in data["map"]], label=_("Cases on the map")),
+        },
+    })
+
+
+@router.get("/evaluation/assessment")
+def assessment(request: Request, session: SessionDep, settings: SettingsDep, user: Staff, period: str = ""):
+    """Two-way evaluation over a year (or a quarter): platform score, street score and their combination."""
+    tz = ev.tz_of(settings)
+    try:
+        chosen = ev.parse_period(period or str(datetime.now(tz).year), tz)
+    except ValueError as exc:
+        raise PageError(400, _("Choose a year such as 2026 or a quarter such as 2026-Q4."), str(exc)) from None
+    district = None if user.is_city_level else user.district_id
+    figures = ev.compute_unit_figures(session, chosen.start, chosen.end, district_id=district)
+    ranked = {r.figures.unit_id: r for r in ev.rank_units(figures, weights=ev.rate_weights(settings),
+                                                          minimum=ev.min_sample(settings))}
+    rows = sorted(ev.assess(figures, settings),
+                  key=lambda a: (ev.GROUP_ORDER.index(ranked[a.figures.unit_id].group), a.score is None,
+                                 -(a.score or 0), a.figures.unit_id))
+    return render(request, "evaluation/assessment.html", {
+        "period": chosen, "rows": rows, "groups": {k: r.group for k, r in ranked.items()}, "fmt": Format,
+        "weight": ev.fraction_text(ev.street_score_weight(settings)),
+        "scope_name": reports.check_scope(session, district or ev.CITY),
+    })
+
+
+# ---- everyone: definitions, rankings, typical cases, criticised units ----
+
+
+@router.get("/evaluation/definitions")
+def definitions(request: Request, settings: SettingsDep, user: OptionalUser):
+    return render(request, "evaluation/definitions.html", {
+        "definitions": ev.DEFINITIONS, "version": ev.DEFINITIONS_VERSION,
+        "parameters": reports.parameters_of(settings),
+    })
+
+
+@router.get("/public/rankings")
+def public_rankings(request: Request, session: SessionDep, settings: SettingsDep, user: OptionalUser,
+                    month: str = "", scope: str = ev.CITY):
+    report = _public_report(session, settings, month, scope)
+    return render(request, "evaluation/rankings.html", {
+        "report": report, "fmt": Format, "months": reports.frozen_months(session, scope),
+        "scope": scope, "scopes": _public_scopes(session),
+    })
+
+
+@router.get("/public/cases")
+def public_cases(request: Request, session: SessionDep, settings: SettingsDep, user: OptionalUser,
+                 month: str = "", scope: str = ev.CITY):
+    report = _public_report(session, settings, month, scope)
+    cases = reports.typical_cases(session, report.period, scope) if report else []
+    return render(request, "evaluation/cases.html", {
+        "report": report, "cases": cases, "names": unit_names(session), "fmt": Format,
+        "months": reports.frozen_months(session, scope), "scope": scope,
+    })
+
+
+@router.get("/public/criticism")
+def public_criticism(request: Request, session: SessionDep, settings: SettingsDep, user: OptionalUser,
+                     month: str = "", scope: str = ev.CITY):
+    report = _public_report(session, settings, month, scope)
+    return render(request, "evaluation/criticism.html", {
+        "report": report, "fmt": Format, "months": reports.frozen_months(session, scope), "scope": scope,
+    })
+
+
+# ---- helpers ----
+
+
+def _staff_scope(user: CurrentUser, requested: str) -> str:
+    """A district account always sees its own district; city accounts choose (the city by default)."""
+    if not user.is_city_level:
+        return user.district_id
+    return requested or ev.CITY
+
+
+def _previous_month(settings) -> str:
+    return ev.previous_month_key(datetime.now(UTC), ev.tz_of(settings))
+
+
+def _report(session, month: str, scope: str, settings) -> reports.MonthlyReport:
+    try:
+        return reports.monthly_report(session, month, scope, settings)
+    except reports.ReportError as exc:
+        raise PageError(400, _("Choose a month such as 2026-10 and the city or one of its districts."),
+                        str(exc)) from None
+
+
+def _public_report(session, settings, month: str, scope: str) -> reports.MonthlyReport | None:
+    """Only frozen months are public: the requested one, or the latest."""
+    month = month or reports.latest_frozen_month(session, scope) or ""
+    if not month:
+        return None
+    try:
+        reports.check_month(month, settings)
+        reports.check_scope(session, scope)
+    except reports.ReportError as exc:
+        raise PageError(400, _("Choose a month such as 2026-10 and the city or one of its districts."),
+                        str(exc)) from None
+    if reports.find_run(session, month, scope) is None:
+        raise PageError(404, _("This month has not been evaluated yet."))
+    return reports.monthly_report(session, month, scope, settings, live_trend=False)
+
+
+def _scopes(session, user: CurrentUser) -> list[tuple[str, str]]:
+    if not user.is_city_level:
+        return [(user.district_id, reports.check_scope(session, user.district_id))]
+    return _public_scopes(session)
+
+
+def _public_scopes(session) -> list[tuple[str, str]]:
+    return [(ev.CITY, reports.check_scope(session, ev.CITY)), *ev.districts(session)]
+
+
+def _months(settings) -> list[str]:
+    return ev.months_ending(ev.month_key(datetime.now(UTC), ev.tz_of(settings)), MONTH_CHOICES)[::-1]
+
+
+def _rate_names() -> dict[str, str]:
+    return {"response": _("Response rate"), "resolution": _("Resolution rate"),
+            "satisfaction": _("Satisfaction rate"), "on_time": _("On-time closure rate")}
+
+
+def _rate_bars(totals: ev.UnitFigures):
+    names = _rate_names()
+    items = [(names[k], float(v) if v is not None else None, ev.percent(v)) for k, v in totals.rates().items()]
+    return charts.bars(items, maximum=1, label=_("Rates"))
+
+
+def _trend_lines(points: list[reports.TrendPoint]):
+    names = _rate_names()
+    series = {names[k]: [float(v) if (v := (p.totals.rates()[k] if p.totals else None)) is not None else None
+                         for p in points] for k in ("response", "resolution", "satisfaction")}
+    return charts.lines([p.month for p in points], series, label=_("Rates month over month"))
+
+
+def _hot_bars(items: list[tuple[str, int]]):
+    return charts.bars([(name, n, str(n)) for name, n in items], label=_("Hot spots"))
+
+
+def _report_charts(report: reports.MonthlyReport) -> dict:
+    scored = [r for r in report.rows if r.score is not None]
+    return {
+        "scores": charts.bars([(r.figures.unit_name, float(r.score), ev.score_text(r.score)) for r in scored],
+                              maximum=100, label=_("Platform score")),
+        "trend": _trend_lines(report.trend),
+        "categories": _hot_bars([(Format.category(c), n) for c, n in report.hot_categories]),
+        "streets": _hot_bars([(name or _("Unknown street"), n) for _street, name, n in report.hot_streets]),
+        "map": charts.dots(report.map_points, label=_("Cases on the map")),
+    }
