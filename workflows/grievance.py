@@ -120,13 +120,13 @@ class GrievanceWorkflow:
         async with self._acting():
             self.validate_reject(input)
             before = self._s.stage
+            self._s.closed_at = workflow.now()  # before the record, so the read model's row is closed too
             if input.duplicate_of:
                 self._s.stage, self._s.duplicate_of = Stage.MERGED, input.duplicate_of
                 await self._record(input.actor, "merged", before, input.reason, details={"into": input.duplicate_of})
             else:
                 self._s.stage = Stage.REJECTED
                 await self._record(input.actor, "rejected", before, input.reason)
-            self._s.closed_at = workflow.now()
             return self._result()
 
     @reject.validator
@@ -532,6 +532,9 @@ class GrievanceWorkflow:
         self._s.item_code, self._s.item_name, self._s.category = plan.item_code, plan.item_name, plan.category
         self._s.catalog_version = plan.catalog_version
         self._s.stage = Stage.RECEIVED
+        # A case taken from a unit (reassigned to a district) is no longer that unit's to accept or handle.
+        self._s.primary, self._s.cooperating, self._s.accepted_at, self._s.accept_deadline = None, [], None, None
+        self._s.response_failed = False
         if self._s.dispatched_at is None:
             await self._start_closure_clock(plan)
 

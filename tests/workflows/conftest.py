@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import Session
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -76,6 +80,91 @@ async def harness(ts_env, engine):
             yield Harness(ts_env, ts_env.client, task_queue, engine, settings)
 
 
+IDLE_WAIT_SECONDS = 60
+
+
+@dataclass
+class TrackedHarness(Harness):
+    """A harness that remembers the cases it started, so the test can end them at teardown."""
+
+    started: list[str] = field(default_factory=list)
+
+    async def start(self, ticket_id: str | None = None, **overrides) -> WorkflowHandle:
+        handle = await super().start(ticket_id, **overrides)
+        self.started.append(handle.id)
+        return handle
+
+    async def terminate_open(self) -> None:
+        for workflow_id in self.started:
+            handle = self.client.get_workflow_handle(workflow_id)
+            # The test server keeps time locked for good if a case is terminated while one of its
+            # activities or workflow tasks is in flight, so wait until the case is idle first.
+            deadline = time.monotonic() + IDLE_WAIT_SECONDS
+            try:
+                while not await _idle(handle) and time.monotonic() < deadline:
+                    await asyncio.sleep(0.02)
+            except RPCError:
+                continue  # never started
+            try:
+                await handle.terminate("test finished")
+            except RPCError:
+                pass  # already closed
+        try:  # fail here, naming the cases, rather than in every later test's first sleep
+            await asyncio.wait_for(self.env.sleep(timedelta(hours=1)), 10)
+        except TimeoutError:
+            raise AssertionError(f"the test server no longer skips time after ending {self.started}") from None
+
+
+async def _idle(handle: WorkflowHandle) -> bool:
+    """From one history snapshot: closed, or its last workflow task completed and no activity open."""
+    open_activities: set[int] = set()
+    last_task = None
+    for event in (await handle.fetch_history()).events:
+        kind = event.event_type
+        if kind in _CLOSED:
+            return True
+        if kind == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            open_activities.add(event.event_id)
+        elif kind in _ACTIVITY_CLOSED:
+            attributes = getattr(event, _ACTIVITY_CLOSED[kind])
+            open_activities.discard(attributes.scheduled_event_id)
+        elif kind in _WORKFLOW_TASK_EVENTS:
+            last_task = kind
+    return not open_activities and last_task == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+
+
+_CLOSED = {
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
+}
+_ACTIVITY_CLOSED = {
+    EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED: "activity_task_completed_event_attributes",
+    EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED: "activity_task_failed_event_attributes",
+    EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT: "activity_task_timed_out_event_attributes",
+    EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED: "activity_task_canceled_event_attributes",
+}
+_WORKFLOW_TASK_EVENTS = {
+    EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+    EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+    EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+    EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED,
+    EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
+}
+
+
+@pytest.fixture
+async def cases(harness):
+    """`harness`, and every case still open at the end is terminated: a timer left on a task queue that
+    nobody polls any more stops the shared time-skipping server from skipping time in later tests."""
+    tracked = TrackedHarness(harness.env, harness.client, harness.task_queue, harness.engine, harness.settings)
+    yield tracked
+    await tracked.terminate_open()
+
+
 # Actors of the small test catalog (tests/utils/catalog.py).
 CENTRE = Actor(id="u-disp", role=Role.DISPATCHER, name="派单员", unit_id="centre")
 EAST_DISPATCH = Actor(id="u-east", role=Role.DISPATCHER, name="东城区派单员", unit_id="d-east", district_id="d-east")
@@ -85,6 +174,8 @@ HOUSING = Actor(id="u-hs", role=Role.HANDLER, name="住建局", unit_id="dept-ho
 EAST_URBAN = Actor(id="u-eu", role=Role.HANDLER, name="东城城管", unit_id="d-east-urban", district_id="d-east")
 SUPERVISOR = Actor(id="u-sup", role=Role.SUPERVISOR, name="督查员", unit_id="supervision")
 STREET = Actor(id="u-street", role=Role.STREET, name="东关街道", unit_id="s-east-1", district_id="d-east")
+WEST_STREET = Actor(id="u-wstreet", role=Role.STREET, name="西门街道", unit_id="s-west-1", district_id="d-west")
+EAST_SUPERVISOR = Actor(id="u-esup", role=Role.SUPERVISOR, name="东城区督查员", unit_id="d-east", district_id="d-east")
 
 
 def citizen(ticket_id: str) -> Actor:

@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from core.models.tickets import Ticket, TicketEvent
 from tests.workflows.conftest import CENTRE, ECOLOGY, citizen
+from tests.workflows.steps import finished
 from workflows.grievance import GrievanceWorkflow
 from workflows.messages import (
     AcceptInput,
@@ -22,8 +23,9 @@ from workflows.messages import (
 )
 
 
-async def test_happy_path_closes_publishes_and_records_every_step(harness):
-    handle = await harness.start("2026-1123-000001")
+async def test_happy_path_closes_publishes_and_records_every_step(cases):
+    harness = cases
+    handle = await harness.start("HAPPY-0001")
     await handle.execute_update(
         GrievanceWorkflow.dispatch,
         DispatchInput(actor=CENTRE, item_code="MK-001", primary_unit_id="dept-ecology",
@@ -45,7 +47,7 @@ async def test_happy_path_closes_publishes_and_records_every_step(harness):
     await handle.execute_update(
         GrievanceWorkflow.rate, RateInput(actor=citizen(handle.id), rating=Rating.SATISFIED, comment="谢谢")
     )
-    final = await handle.result()
+    final = await finished(harness, handle)
 
     assert final.stage == Stage.CLOSED and final.rating == Rating.SATISFIED and final.published
     assert final.checkpoints[0].colour == Colour.GREEN

@@ -1,0 +1,133 @@
+"""Workflow code changes must keep old histories replayable (use `workflow.patched` when behaviour changes).
+
+The first tests run whole cases through every branch that writes history (updates, local and normal
+activities, timers, search attributes) and replay them at once; with UPDATE_HISTORIES=1 they also store
+them under histories/. The last test replays every stored history on the current code: a non-deterministic
+change fails it with the name of the history it broke.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHandle, WorkflowHistory
+from temporalio.worker import Replayer
+
+from tests.workflows.conftest import CENTRE, EAST_DISPATCH, EAST_URBAN, ECOLOGY, MARKET, SUPERVISOR
+from tests.workflows.steps import actions, advance_to, finished, rater, received, state, until
+from workflows.grievance import GrievanceWorkflow as W
+from workflows.messages import (
+    AcceptInput,
+    BounceRequestInput,
+    BounceRulingInput,
+    ConsultationInput,
+    ConsultationRulingInput,
+    DispatchInput,
+    ExtensionRequestInput,
+    ExtensionRulingInput,
+    ProgressInput,
+    RateInput,
+    Rating,
+    ReviewInput,
+    Stage,
+    SubmitResultInput,
+)
+
+HISTORIES = Path(__file__).resolve().parent / "histories"
+STORED = sorted(HISTORIES.glob("*.json"))
+
+
+async def _replay_and_store(handle: WorkflowHandle, name: str) -> None:
+    history = await handle.fetch_history()
+    await Replayer(workflows=[W]).replay_workflow(history)
+    if os.environ.get("UPDATE_HISTORIES") == "1":
+        HISTORIES.mkdir(exist_ok=True)
+        (HISTORIES / f"{name}.json").write_text(history.to_json() + "\n", encoding="utf-8")
+
+
+async def test_case_with_a_bounce_and_an_extension_replays(cases):
+    handle = await received(cases, "2026-1123-900001")
+    await handle.execute_update(W.dispatch, DispatchInput(actor=CENTRE, item_code="MK-001",
+                                                          primary_unit_id="dept-ecology"))
+    await handle.execute_update(W.request_bounce, BounceRequestInput(actor=ECOLOGY, reason="属后厨卫生",
+                                                                     claimed_item_code="MK-002"))
+    await handle.execute_update(W.rule_bounce, BounceRulingInput(actor=CENTRE, approve=True, reason="同意改派"))
+    await handle.execute_update(W.accept, AcceptInput(actor=MARKET))
+    await advance_to(cases, (await state(handle)).checkpoints[0].due)
+    await until(handle, lambda s: s.checkpoints[0].colour is not None)
+    await handle.execute_update(W.add_progress, ProgressInput(actor=MARKET, note="已现场检查"))
+    await handle.execute_update(W.request_extension, ExtensionRequestInput(actor=MARKET, reason="等待检测",
+                                                                           extra="3d"))
+    await handle.execute_update(W.rule_extension, ExtensionRulingInput(actor=SUPERVISOR, approve=True,
+                                                                       reason="同意"))
+    await handle.execute_update(W.submit_result, SubmitResultInput(actor=MARKET, summary="已责令整改"))
+    await handle.execute_update(W.review, ReviewInput(actor=CENTRE, approve=True))
+    await handle.execute_update(W.rate, RateInput(actor=rater(handle), rating=Rating.SATISFIED, comment="满意"))
+    final = await finished(cases, handle)
+
+    assert actions(final) == [
+        "received", "routed", "dispatched", "bounce_requested", "bounce_approved", "accepted", "checkpoint",
+        "progress", "extension_requested", "extension_approved", "result_submitted", "review_approved", "rated",
+        "closed", "published",
+    ]
+    await _replay_and_store(handle, "bounce_extension_closed")
+
+
+async def test_case_overdue_reworked_reopened_and_closed_by_the_rating_timer_replays(cases):
+    handle = await received(cases, "2026-1123-900002")
+    await handle.execute_update(W.dispatch, DispatchInput(actor=CENTRE, item_code="MK-001",
+                                                          primary_unit_id="dept-ecology"))
+    s = await state(handle)
+    await advance_to(cases, s.accept_deadline)
+    await until(handle, lambda s: "acceptance_overdue" in actions(s))
+    await handle.execute_update(W.accept, AcceptInput(actor=ECOLOGY))
+    await advance_to(cases, s.closure_deadline)
+    await until(handle, lambda s: s.overdue)
+    await handle.execute_update(W.submit_result, SubmitResultInput(actor=ECOLOGY, summary="已约谈"))
+    await handle.execute_update(W.review, ReviewInput(actor=CENTRE, approve=False, reason="未复测"))
+    await handle.execute_update(W.submit_result, SubmitResultInput(actor=ECOLOGY, summary="复测达标"))
+    await handle.execute_update(W.review, ReviewInput(actor=CENTRE, approve=True))
+    await handle.execute_update(W.rate, RateInput(actor=rater(handle), rating=Rating.DISSATISFIED, comment="仍有油烟"))
+    await handle.execute_update(W.submit_result, SubmitResultInput(actor=ECOLOGY, summary="更换净化器"))
+    await handle.execute_update(W.review, ReviewInput(actor=CENTRE, approve=True))
+    await advance_to(cases, (await state(handle)).rating_deadline)
+    final = await finished(cases, handle)
+
+    assert (final.stage, final.rating_source, final.reopen_count, final.rework_count) == (
+        Stage.CLOSED, "timeout", 1, 1)
+    assert {"acceptance_overdue", "escalated", "review_returned", "reopened", "rating_timeout"} <= set(actions(final))
+    await _replay_and_store(handle, "overdue_rework_reopen_timeout")
+
+
+async def test_case_handed_to_a_district_and_settled_by_consultation_replays(cases):
+    handle = await received(cases, "2026-1123-900003")
+    await handle.execute_update(W.dispatch, DispatchInput(actor=CENTRE, item_code="UR-001", primary_unit_id="d-east"))
+    await handle.execute_update(W.dispatch, DispatchInput(actor=EAST_DISPATCH, item_code="UR-001",
+                                                          primary_unit_id="d-east-urban"))
+    await handle.execute_update(W.open_consultation, ConsultationInput(
+        actor=SUPERVISOR, reason="占道经营涉及市场监管", unit_ids=["d-east-urban", "dept-market"]))
+    await handle.execute_update(W.rule_consultation, ConsultationRulingInput(
+        actor=SUPERVISOR, reason="仍由城管牵头", primary_unit_id="d-east-urban", propose_catalog_change=True))
+    await handle.execute_update(W.accept, AcceptInput(actor=EAST_URBAN))
+    await cases.env.sleep(timedelta(hours=3))
+    await handle.execute_update(W.submit_result, SubmitResultInput(actor=EAST_URBAN, summary="已劝离摊贩"))
+    await handle.execute_update(W.review, ReviewInput(actor=EAST_DISPATCH, approve=True))
+    await handle.execute_update(W.rate, RateInput(actor=rater(handle), rating=Rating.BASICALLY_SATISFIED))
+    final = await finished(cases, handle)
+
+    assert final.stage == Stage.CLOSED and final.dispatch_owner_id == "d-east"
+    await _replay_and_store(handle, "district_consultation_closed")
+
+
+def test_at_least_two_histories_are_stored():
+    assert len(STORED) >= 2, f"run UPDATE_HISTORIES=1 pytest {Path(__file__).name} to store them"
+
+
+@pytest.mark.parametrize("path", STORED, ids=[p.stem for p in STORED])
+async def test_stored_history_replays_on_the_current_workflow_code(path: Path):
+    history = WorkflowHistory.from_json(path.stem, path.read_text(encoding="utf-8"))
+    result = await Replayer(workflows=[W]).replay_workflow(history)
+    assert result.replay_failure is None
