@@ -20,6 +20,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -32,6 +34,8 @@ from workflows.messages import GrievanceInput
 log = logging.getLogger(__name__)
 _PAYLOAD = TypeAdapter(GrievanceInput)
 OUTBOX_GRACE = timedelta(seconds=10)  # a fresh row is still being started by its own request
+INTAKE_MEMO = "intake_key"
+MAX_RENUMBERING = 10_000
 
 
 @dataclass
@@ -72,7 +76,10 @@ async def submit(
     key = idempotency_key.strip()[:200]
     with Session(engine) as session:
         existing = session.exec(select(Intake).where(Intake.idempotency_key == key)).first()
-    if existing is None:
+    created = False
+    for _ in range(MAX_RENUMBERING):
+        if existing is not None:
+            break
         ticket_id = next_ticket_id(engine, datetime.now(UTC), settings.timezone)
         grievance: GrievanceInput = make_input(ticket_id)
         row = Intake(idempotency_key=key, ticket_id=ticket_id, payload=_PAYLOAD.dump_python(grievance, mode="json"),
@@ -83,49 +90,85 @@ async def submit(
                 session.commit()
                 session.refresh(row)
             existing, created = row, True
-        except IntegrityError:  # the same key raced in from a parallel request: use that one
+        except IntegrityError:  # the same key raced in from a parallel request, or the number is taken
             with Session(engine) as session:
-                existing = session.exec(select(Intake).where(Intake.idempotency_key == key)).one()
-            created = False
-    else:
-        created = False
+                existing = session.exec(select(Intake).where(Intake.idempotency_key == key)).first()
     if not existing.started:
-        await start_intake(client, engine, settings.temporal_task_queue, existing)
-    return Receipt(existing.ticket_id, tracking_secret(settings, existing.ticket_id), created)
+        ticket_id = await start_intake(client, engine, settings.temporal_task_queue, existing, settings.timezone)
+    else:
+        ticket_id = existing.ticket_id
+    return Receipt(ticket_id, tracking_secret(settings, ticket_id), created)
 
 
-async def start_intake(client: Client, engine: Engine, task_queue: str, row: Intake) -> None:
-    grievance = _PAYLOAD.validate_python(row.payload)
-    try:
-        await client.start_workflow(
-            GrievanceWorkflow.run,
-            grievance,
-            id=row.ticket_id,
-            task_queue=task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        )
-    except WorkflowAlreadyStartedError:
-        pass  # started (and maybe finished) before: nothing to do
+async def start_intake(client: Client, engine: Engine, task_queue: str, row: Intake, tz: str = "Asia/Shanghai"
+                       ) -> str:
+    """Starts the row's workflow and returns the ticket number it runs under.
+
+    The workflow carries its intake key in its memo. A number already used by another grievance (the
+    counter was reset while Temporal kept its data) is never reused: the intake gets the next number.
+    """
+    for _ in range(MAX_RENUMBERING):
+        try:
+            await client.start_workflow(
+                GrievanceWorkflow.run,
+                _PAYLOAD.validate_python(row.payload),
+                id=row.ticket_id,
+                task_queue=task_queue,
+                memo={INTAKE_MEMO: row.idempotency_key},
+                id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            )
+        except WorkflowAlreadyStartedError:
+            if not await _started_by(client, row):
+                log.error("ticket number %s belongs to another grievance; renumbering intake %s", row.ticket_id, row.id)
+                row = _renumber(engine, row, tz)
+                continue
+        with Session(engine) as session:
+            stored = session.get(Intake, row.id)
+            stored.started = True
+            session.add(stored)
+            session.commit()
+        return row.ticket_id
+    raise RuntimeError(f"no free ticket number for intake {row.id} after {MAX_RENUMBERING} tries")
+
+
+async def _started_by(client: Client, row: Intake) -> bool:
+    """Whether the running or closed workflow with this number was started for this intake."""
+    response = await client.workflow_service.describe_workflow_execution(
+        DescribeWorkflowExecutionRequest(namespace=client.namespace,
+                                         execution=WorkflowExecution(workflow_id=row.ticket_id))
+    )
+    payload = response.workflow_execution_info.memo.fields.get(INTAKE_MEMO)
+    if payload is None:
+        return True  # started before intake keys were kept in the memo: it is this intake's own
+    return client.data_converter.payload_converter.from_payload(payload, str) == row.idempotency_key
+
+
+def _renumber(engine: Engine, row: Intake, tz: str) -> Intake:
+    ticket_id = next_ticket_id(engine, datetime.now(UTC), tz)
     with Session(engine) as session:
         stored = session.get(Intake, row.id)
-        stored.started = True
+        stored.ticket_id = ticket_id
+        stored.payload = {**stored.payload, "ticket_id": ticket_id}
         session.add(stored)
         session.commit()
+        session.refresh(stored)
+        return stored
 
 
 async def start_pending(client: Client, engine: Engine, task_queue: str | None = None) -> int:
     """The outbox sweep: start every stored intake whose workflow was never started."""
     from core.config import get_settings
 
-    task_queue = task_queue or get_settings().temporal_task_queue
+    settings = get_settings()
+    task_queue = task_queue or settings.temporal_task_queue
     cutoff = datetime.now(UTC) - OUTBOX_GRACE
     with Session(engine) as session:
         rows = session.exec(
             select(Intake).where(Intake.started == False, Intake.created_at < cutoff).limit(500)  # noqa: E712
         ).all()
     for row in rows:
-        await start_intake(client, engine, task_queue, row)
+        await start_intake(client, engine, task_queue, row, settings.timezone)
         log.info("started intake %s from the outbox", row.ticket_id)
     return len(rows)
 

@@ -122,3 +122,23 @@ async def test_the_outbox_sweep_starts_an_intake_that_was_stored_but_never_start
     assert (s.ticket_id, s.stage, s.intake.description) == (orphan, Stage.RECEIVED, make_input(orphan).description)
     assert (await state(handle)).intake.complainant.phone == "13812345678"
     assert await start_pending(cases.client, cases.engine, cases.task_queue) == 0
+
+
+async def test_a_reset_counter_never_attaches_a_new_grievance_to_an_old_ticket(cases):
+    """The read model was rebuilt (counter and outbox gone) while Temporal kept its workflows: the number
+    the counter hands out again belongs to another grievance, so the new intake gets the next free one."""
+    _numbering_at(cases, 900)
+    old = await _submit(cases, "hotline:before-reset")
+    with Session(cases.engine) as session:
+        for row in session.exec(select(Intake)):
+            session.delete(row)
+        session.get(TicketCounter, _day(cases)).last = 900
+        session.commit()
+    new = await _submit(cases, "hotline:after-reset")
+    assert old.ticket_id == f"{_today(cases)}-000901"
+    assert new.ticket_id == f"{_today(cases)}-000902" and new.created
+    (row,) = _intakes(cases)
+    assert (row.ticket_id, row.payload["ticket_id"], row.started) == (new.ticket_id, new.ticket_id, True)
+    old_state = await state(cases.client.get_workflow_handle(old.ticket_id))
+    new_state = await state(cases.client.get_workflow_handle(new.ticket_id))
+    assert old_state.intake.ticket_id == old.ticket_id and new_state.intake.ticket_id == new.ticket_id
