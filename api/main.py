@@ -61,6 +61,7 @@ def _include_web(app: FastAPI, settings: Settings) -> None:
     from web.i18n import LocaleMiddleware
     from web.pages import install_error_pages, static_files
     from web.pages import router as pages_router
+    from web.routes.catalog import router as catalog_pages_router
 
     app.add_middleware(LocaleMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
@@ -75,3 +76,4 @@ def _include_web(app: FastAPI, settings: Settings) -> None:
     install_error_pages(app)
     app.mount("/static", static_files(), name="static")
     app.include_router(pages_router, dependencies=[Depends(verify_csrf)])
+    app.include_router(catalog_pages_router, dependencies=[Depends(verify_csrf)])

@@ -94,12 +94,17 @@ async def test_every_template_renders(site_without_temporal, monkeypatch):
     secret = tracking_secret(site_without_temporal.settings, "T-1")
     visits = {
         None: ["/", "/login", "/report", "/track", f"/track?ticket=T-1&secret={secret}", "/board",
-               "/track?ticket=T-1&secret=wrong"],
+               "/track?ticket=T-1&secret=wrong", "/public/rankings", "/public/cases", "/public/criticism",
+               "/evaluation/definitions"],
         "operator": ["/intake/hotline"],
         "grid-east": ["/whistle", "/whistles"],
         "dispatcher": ["/dispatch", "/cases/T-2"],
         "h-ecology": ["/inbox", "/cases/T-1"],
-        "supervisor": ["/supervise", "/cases/T-1", "/cases/T-1/status"],
+        "supervisor": ["/supervise", "/cases/T-1", "/cases/T-1/status", "/evaluation", "/evaluation/dashboard",
+                       "/evaluation/assessment"],
+        "admin": ["/catalog", "/catalog/items/MK-001", "/catalog/units/s-east-1", "/catalog/versions",
+                  "/catalog/versions/1", "/admin/catalog", "/admin/catalog/items/MK-001/edit",
+                  "/admin/catalog/import", "/admin/catalog/adjustments", "/admin/catalog/proposals", "/admin/calendar"],
     }
     for username, paths in visits.items():
         site = site_without_temporal

@@ -1,0 +1,129 @@
+"""The working-day calendar admin: the holiday and make-up-workday table (CalendarDay) of a year.
+
+Deadlines read this table through activities.deadlines; a year it does not know falls back to
+weekends only, and the page says which years it knows. Included in web.routes.catalog's router.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from typing import Annotated
+
+from babel.dates import format_date
+from fastapi import APIRouter, Depends, Request
+from sqlmodel import Session, select
+
+from api.auth import CurrentUser, require_roles
+from api.deps import SessionDep
+from api.errors import PageError
+from core.models.calendar import CalendarDay
+from web.catalog_forms import check_day
+from web.i18n import _, current_locale
+from web.routes.common import see_other
+from web.templating import BABEL_LOCALE, TZ, flash, render
+from workflows.messages import Role
+
+log = logging.getLogger("web.calendar")
+router = APIRouter(include_in_schema=False)
+Admin = Annotated[CurrentUser, Depends(require_roles(Role.ADMIN))]
+
+
+def _year_ranges(years: set[int]) -> list[str]:
+    """{2004, ..., 2026, 2030} -> ["2004–2026", "2030"]."""
+    ranges: list[list[int]] = []
+    for year in sorted(years):
+        if ranges and year == ranges[-1][1] + 1:
+            ranges[-1][1] = year
+        else:
+            ranges.append([year, year])
+    return [str(a) if a == b else f"{a}–{b}" for a, b in ranges]
+
+
+def _weekday(day: date) -> str:
+    return format_date(day, "EEE", locale=BABEL_LOCALE[current_locale()])
+
+
+def _calendar_page(request: Request, session: Session, year: int, *, editing: CalendarDay | None = None,
+                   values: dict | None = None, errors: dict | None = None, status_code: int = 200):
+    years = {d.year for d in session.exec(select(CalendarDay.day))}
+    rows = session.exec(select(CalendarDay).where(CalendarDay.day >= date(year, 1, 1),
+                                                  CalendarDay.day <= date(year, 12, 31))
+                        .order_by(CalendarDay.day)).all()
+    if values is None and editing is not None:
+        values = {"day": editing.day.isoformat(), "kind": "workday" if editing.is_workday else "holiday",
+                  "name": editing.name}
+    return render(request, "catalog/calendar.html", {
+        "year": year, "rows": rows, "known": _year_ranges(years), "year_known": year in years,
+        "editing": editing, "values": values or {"kind": "holiday"}, "errors": errors or {},
+        "weekday": _weekday,
+    }, status_code=status_code)
+
+
+def _year(value: int | None) -> int:
+    today = datetime.now(TZ).date()
+    return value if value is not None and 1900 <= value <= 2200 else today.year
+
+
+def _day_or_404(session: Session, day: str) -> CalendarDay:
+    try:
+        row = session.get(CalendarDay, date.fromisoformat(day))
+    except ValueError:
+        row = None
+    if row is None:
+        raise PageError(404, _("That day is not in the calendar table."))
+    return row
+
+
+@router.get("/admin/calendar")
+def calendar_page(request: Request, session: SessionDep, user: Admin, year: int | None = None, edit: str = ""):
+    editing = _day_or_404(session, edit) if edit else None
+    return _calendar_page(request, session, editing.day.year if editing else _year(year), editing=editing)
+
+
+@router.post("/admin/calendar/days")
+async def add_day(request: Request, session: SessionDep, user: Admin):
+    form = await request.form()
+    checked = check_day(form, session)
+    if checked.errors:
+        year = checked.day.year if checked.day else _year(None)
+        return _calendar_page(request, session, year, values=checked.values, errors=checked.errors, status_code=400)
+    session.add(CalendarDay(day=checked.day, is_workday=checked.is_workday, name=checked.name, source="admin"))
+    session.commit()
+    log.info("calendar day %s added by %s (workday=%s, %s)", checked.day, user.username, checked.is_workday,
+             checked.name)
+    flash(request, _("%(day)s saved.", day=checked.day.isoformat()))
+    return see_other(f"/admin/calendar?year={checked.day.year}")
+
+
+@router.post("/admin/calendar/days/{day}")
+async def edit_day(request: Request, session: SessionDep, user: Admin, day: str):
+    row = _day_or_404(session, day)
+    form = await request.form()
+    checked = check_day(form, session, editing=row.day)
+    if checked.errors:
+        return _calendar_page(request, session, row.day.year, editing=row, values=checked.values,
+                              errors=checked.errors, status_code=400)
+    if checked.day != row.day:  # the date is the key: a moved day is a new row
+        session.delete(row)
+        session.flush()
+        row = CalendarDay(day=checked.day, is_workday=checked.is_workday)
+    row.is_workday, row.name, row.source = checked.is_workday, checked.name, "admin"
+    session.add(row)
+    session.commit()
+    log.info("calendar day %s changed by %s (now %s, workday=%s, %s)", day, user.username, checked.day,
+             checked.is_workday, checked.name)
+    flash(request, _("%(day)s saved.", day=checked.day.isoformat()))
+    return see_other(f"/admin/calendar?year={checked.day.year}")
+
+
+@router.post("/admin/calendar/days/{day}/delete")
+async def delete_day(request: Request, session: SessionDep, user: Admin, day: str):
+    row = _day_or_404(session, day)
+    year = row.day.year
+    session.delete(row)
+    session.commit()
+    log.info("calendar day %s deleted by %s", day, user.username)
+    flash(request, _("%(day)s deleted: it is an ordinary day again.", day=row.day.isoformat()))
+    return see_other(f"/admin/calendar?year={year}")
+
