@@ -21,12 +21,13 @@ from sqlmodel import Session, select
 from core.models.tickets import Ticket, TicketEvent
 from tests.temporal_env import start_dev_server
 from tests.utils.catalog import seed_small_catalog
-from tests.workflows.conftest import CENTRE, ECOLOGY, citizen, make_input
+from tests.workflows.conftest import CENTRE, ECOLOGY, SUPERVISOR, citizen, make_input
 from tests.workflows.steps import eventually, sync_probe
 from workflows.grievance import GrievanceWorkflow
 from workflows.messages import (
     AcceptInput,
     DispatchInput,
+    EscalateInput,
     ProgressInput,
     RateInput,
     Rating,
@@ -95,15 +96,17 @@ async def test_killed_worker_loses_and_duplicates_nothing(dev_env, engine, tmp_p
         first.kill()  # SIGKILL: no graceful shutdown, sticky cache and all gone
         assert await asyncio.to_thread(first.wait, 30) == -signal.SIGKILL
 
-    # An action arrives while no worker runs; it waits for the next worker instead of getting lost.
+    # An action arrives while no worker runs; it waits for the next worker instead of getting lost. (A
+    # supervisor's escalation: valid whichever of it and the interrupted acceptance the new worker runs first.)
     progress = asyncio.create_task(handle.execute_update(
-        GrievanceWorkflow.add_progress, ProgressInput(actor=ECOLOGY, note="已约谈店主")))
+        GrievanceWorkflow.escalate, EscalateInput(actor=SUPERVISOR, reason="群众多次来电催办")))
     await asyncio.sleep(0.5)
     assert not progress.done()
 
     async with _worker(dev_env, database_url, task_queue, log):
         await asyncio.wait_for(accepting, 60)
         await asyncio.wait_for(progress, 60)
+        await handle.execute_update(GrievanceWorkflow.add_progress, ProgressInput(actor=ECOLOGY, note="已约谈店主"))
         await handle.execute_update(GrievanceWorkflow.submit_result,
                                     SubmitResultInput(actor=ECOLOGY, summary="已加装油烟净化器"))
         await handle.execute_update(GrievanceWorkflow.review, ReviewInput(actor=CENTRE, approve=True))
@@ -111,8 +114,10 @@ async def test_killed_worker_loses_and_duplicates_nothing(dev_env, engine, tmp_p
                                     RateInput(actor=citizen(handle.id), rating=Rating.SATISFIED))
         final = await asyncio.wait_for(handle.result(), 60)
 
-    expected = ["received", "routed", "dispatched", "accepted", "progress", "result_submitted", "review_approved",
-                "rated", "closed", "published"]
+    done = ["progress", "result_submitted", "review_approved", "rated", "closed", "published"]
+    middle = [h.action for h in final.history][3:5]
+    assert sorted(middle) == ["accepted", "escalated"]  # in whichever order the new worker took them
+    expected = ["received", "routed", "dispatched", *middle, *done]
     assert final.stage == Stage.CLOSED and [h.action for h in final.history] == expected
     with Session(engine) as session:
         ticket = session.get(Ticket, handle.id)
