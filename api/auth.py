@@ -100,10 +100,11 @@ def deny(request: Request, user: CurrentUser | None, reason: str, message: str |
     return PageError(403, message or _("You may not open this page or do this."), reason)
 
 
-def require_roles(*roles: Role):
-    """Dependency: the signed-in user, if their role is one of `roles`; a logged 403 otherwise."""
+def require_roles(*roles: Role, signed_in_by=signed_in):
+    """Dependency: the signed-in user (by session, or as `signed_in_by` finds them, e.g. a bearer token),
+    if their role is one of `roles`; a logged 403 otherwise."""
 
-    def check(request: Request, user: CurrentUserDep) -> CurrentUser:
+    def check(request: Request, user: CurrentUser = Depends(signed_in_by)) -> CurrentUser:
         if user.role not in roles:
             raise deny(request, user, f"role {user.role.value} not in {','.join(r.value for r in roles)}")
         return user

@@ -12,7 +12,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session, select
 
-from api.auth import CurrentUser, deny, load_user
+from api.auth import CurrentUser, load_user, require_roles
 from api.deps import SessionDep
 from api.errors import PageError
 from core.models.users import ApiToken, User
@@ -38,12 +38,7 @@ ApiUser = Annotated[CurrentUser, Depends(api_user)]
 
 
 def require_api_roles(*roles: Role):
-    def check(request: Request, user: ApiUser) -> CurrentUser:
-        if user.role not in roles:
-            raise deny(request, user, f"role {user.role.value} not in {','.join(r.value for r in roles)}")
-        return user
-
-    return check
+    return require_roles(*roles, signed_in_by=api_user)
 
 
 def issue_token(session: Session, username: str, name: str) -> str:

@@ -33,3 +33,17 @@ def artifacts_dir() -> Path:
     path = Path(os.environ.get("TEST_ARTIFACTS", ARTIFACTS))
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@pytest.fixture(scope="module")
+def live_site(tmp_path_factory):
+    """Dev server + worker + uvicorn on 127.0.0.1 (tests/utils/live_site.py), for browser and HTTP tests."""
+    from tests.utils.live_site import LiveSite
+
+    site = LiveSite(tmp_path_factory.mktemp("live"))
+    site.start()
+    assert site.ready.wait(60), "the live site did not start"
+    if site.error:
+        raise site.error
+    yield site
+    site.stop()

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 
 from api.deps import SessionDep
 from api.errors import PageError
+from api.routes.tickets import CandidateOut
 from api.token_auth import ApiUser
 from core import catalog, routing
 from core.models.catalog import CatalogItem, Unit
@@ -49,14 +50,6 @@ class ProposalIn(BaseModel):
     text: Annotated[str, Field(min_length=1, max_length=4000)]
     street_id: Annotated[str | None, Field(max_length=64)] = None
     category_hint: Annotated[str, Field(max_length=32)] = ""
-
-
-class CandidateOut(BaseModel):
-    item_code: str
-    item_name: str
-    unit_id: str
-    unit_name: str
-    confidence: float
 
 
 class ProposalOut(BaseModel):

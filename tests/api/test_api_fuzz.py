@@ -10,25 +10,13 @@ from hypothesis import HealthCheck, settings
 from sqlmodel import Session
 
 from api.token_auth import issue_token
-from tests.browser.conftest import LiveSite
 
 pytestmark = pytest.mark.devserver
 
 
 @pytest.fixture(scope="module")
-def fuzz_site(tmp_path_factory):
-    site = LiveSite(tmp_path_factory.mktemp("fuzz"))
-    site.start()
-    assert site.ready.wait(60), "the live site did not start"
-    if site.error:
-        raise site.error
-    yield site
-    site.stop()
-
-
-@pytest.fixture(scope="module")
-def bearer(fuzz_site) -> dict[str, str]:
-    with Session(fuzz_site.engine) as session:
+def bearer(live_site) -> dict[str, str]:
+    with Session(live_site.engine) as session:
         return {"Authorization": f"Bearer {issue_token(session, 'dispatcher', 'fuzz')}"}
 
 
@@ -45,7 +33,7 @@ schema = schemathesis.openapi.from_dict(_schema_of_the_app()).include(path_regex
 
 @schema.parametrize()
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-def test_no_input_makes_a_server_error(case, fuzz_site, bearer):
-    response = case.call(base_url=fuzz_site.url, headers=bearer, timeout=30)
+def test_no_input_makes_a_server_error(case, live_site, bearer):
+    response = case.call(base_url=live_site.url, headers=bearer, timeout=30)
     assert response.status_code < 500, f"{case.method} {case.formatted_path} -> {response.status_code}: " \
                                        f"{response.text[:300]}"
