@@ -78,6 +78,14 @@ PENDING = {
     "review": N_("Result to review"),
 }
 
+NOTICES = {
+    "acceptance_overdue": N_("Not accepted within the time limit"),
+    "checkpoint_yellow": N_("Yellow warning at a checkpoint"),
+    "checkpoint_red": N_("Red warning at a checkpoint"),
+    "overdue": N_("Overdue at the closure deadline"),
+    "escalated": N_("Escalated by a supervisor"),
+}
+
 
 def _label(table: dict[str, str], value: object) -> str:
     key = getattr(value, "value", value) or ""
@@ -121,3 +129,7 @@ def category(value: object) -> str:
     if labels is None:
         return str(value or "")
     return labels[0] if current_locale() == "zh_Hans" else labels[1]
+
+
+def notice(value: object) -> str:
+    return _label(NOTICES, value)

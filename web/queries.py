@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from api.auth import CurrentUser
 from core.config import Settings
 from core.models.catalog import Unit
-from core.models.tickets import Ticket
+from core.models.tickets import Notice, Ticket
 from web.i18n import current_locale
 from workflows.messages import Channel, Role, Stage
 
@@ -195,3 +195,25 @@ def handling_units(session: Session) -> list[Unit]:
     stmt = select(Unit).where(col(Unit.kind).in_(("department", "street", "township", "community", "district")),
                               Unit.active == True)  # noqa: E712
     return list(session.exec(stmt.order_by(Unit.kind, Unit.id)).all())
+
+
+# ---- notices (written by the workflow's send_notice activity) ----
+
+NOTICE_LIMIT = 20
+
+
+def notice_scope(user: CurrentUser):
+    """The notices addressed to the user's unit, or to their supervision queue."""
+    if user.role in (Role.HANDLER, Role.STREET):
+        return (Notice.audience == "unit") & (Notice.unit_id == (user.unit_id or ""))
+    if user.role in (Role.SUPERVISOR, Role.ADMIN):
+        if user.is_city_level:
+            return Notice.audience == "supervisor"
+        return (Notice.audience == "supervisor") & (Notice.unit_id == user.district_id)
+    return false()
+
+
+def notices_for(session: Session, user: CurrentUser) -> list[Notice]:
+    stmt = (select(Notice).where(notice_scope(user), Notice.read == False)  # noqa: E712
+            .order_by(col(Notice.created_at).desc()).limit(NOTICE_LIMIT))
+    return list(session.exec(stmt).all())

@@ -85,6 +85,7 @@ def build_environment() -> Environment:
         outcome_label=labels.outcome,
         colour_label=labels.colour,
         pending_label=labels.pending,
+        notice_label=labels.notice,
         category_label=labels.category,
         percent=lambda v: "—" if v is None else f"{v * 100:.1f}%",
     )

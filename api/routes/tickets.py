@@ -22,7 +22,7 @@ from api.token_auth import ApiUser, require_api_roles
 from core import catalog
 from core.duplicates import find_duplicates
 from core.masking import mask_name, mask_phone, mask_text
-from core.models.tickets import Ticket, TicketEvent
+from core.models.tickets import Notice, Ticket, TicketEvent
 from web import queries
 from web.routes.common import temporal_client
 from workflows.grievance import GrievanceWorkflow
@@ -546,3 +546,30 @@ async def citizen_rating(ticket_id: str, body: CitizenRateIn, request: Request, 
     result = await send(await temporal_client(request), ticket.id, GrievanceWorkflow.rate, payload,
                         path=request.url.path)
     return ActionOut(ticket_id=result.ticket_id, stage=result.stage.value, seq=result.seq)
+
+
+# ---- notices to the caller's unit or supervision queue ----
+
+
+class NoticeOut(BaseModel):
+    id: int
+    ticket_id: str
+    kind: str
+    message: str
+    created_at: datetime
+
+
+@router.get("/notices", response_model=list[NoticeOut], tags=["notices"], summary="Unread notices for the caller")
+def list_notices(session: SessionDep, user: ApiUser) -> list[NoticeOut]:
+    return [NoticeOut(id=n.id, ticket_id=n.ticket_id, kind=n.kind, message=n.message, created_at=n.created_at)
+            for n in queries.notices_for(session, user)]
+
+
+@router.post("/notices/{notice_id}/read", status_code=204, tags=["notices"], summary="Mark a notice read")
+def read_notice(notice_id: int, request: Request, session: SessionDep, user: ApiUser) -> None:
+    notice = session.exec(select(Notice).where(Notice.id == notice_id, queries.notice_scope(user))).first()
+    if notice is None:
+        raise deny(request, user, f"notice {notice_id} is not addressed to the account", "not your notice")
+    notice.read = True
+    session.add(notice)
+    session.commit()

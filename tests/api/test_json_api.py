@@ -134,3 +134,20 @@ async def test_catalog_and_routing(api, tokens):
     assert (await api.post("/api/v1/routing/proposals", json={"text": "x"})).status_code == 401
     me = (await api.get("/api/v1/me", headers=tokens["h-ecology"])).json()
     assert me["role"] == "handler" and me["unit_id"] == "dept-ecology"
+
+
+async def test_notices_reach_the_unit_through_the_api(api, tokens):
+    from datetime import UTC, datetime
+
+    from core.models.tickets import Notice
+
+    with Session(api.app.state.engine) as session:
+        session.add(Notice(key="k", ticket_id="T-1", unit_id="dept-ecology", audience="unit", kind="overdue",
+                           message="overdue", created_at=datetime.now(UTC)))
+        session.commit()
+    [notice] = (await api.get("/api/v1/notices", headers=tokens["h-ecology"])).json()
+    assert notice["kind"] == "overdue" and notice["ticket_id"] == "T-1"
+    assert (await api.get("/api/v1/notices", headers=tokens["h-housing"])).json() == []
+    assert (await api.post(f"/api/v1/notices/{notice['id']}/read", headers=tokens["h-housing"])).status_code == 403
+    assert (await api.post(f"/api/v1/notices/{notice['id']}/read", headers=tokens["h-ecology"])).status_code == 204
+    assert (await api.get("/api/v1/notices", headers=tokens["h-ecology"])).json() == []

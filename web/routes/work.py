@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
+from sqlmodel import select
 
-from api.auth import CurrentUser, require_roles
+from api.auth import CurrentUser, CurrentUserDep, deny, require_roles
 from api.deps import SessionDep, SettingsDep
 from core import catalog
+from core.models.tickets import Notice
 from web import queries
 from web.queries import handling_units, unit_names
+from web.routes.common import safe_next, see_other
 from web.templating import render
 from workflows.messages import Role
 
@@ -39,6 +42,7 @@ def handler_inbox(request: Request, session: SessionDep, user: Handler, page: in
     return render(request, "inbox.html", {
         "new": queries.inbox_new(session, user),
         "working": queries.inbox_working(session, user, page),
+        "notices": queries.notices_for(session, user),
         "names": unit_names(session),
     })
 
@@ -55,6 +59,18 @@ def supervisor_board(request: Request, session: SessionDep, user: Supervisor, pa
     return render(request, "supervise.html", {
         "board": queries.supervision_board(session, user, page),
         "requests": queries.supervision_requests(session, user),
+        "notices": queries.notices_for(session, user),
         "names": unit_names(session),
         "can_act": user.role == Role.SUPERVISOR,
     })
+
+
+@router.post("/notices/{notice_id}/read")
+def mark_notice_read(request: Request, notice_id: int, session: SessionDep, user: CurrentUserDep):
+    notice = session.exec(select(Notice).where(Notice.id == notice_id, queries.notice_scope(user))).first()
+    if notice is None:
+        raise deny(request, user, f"notice {notice_id} is not addressed to the account")
+    notice.read = True
+    session.add(notice)
+    session.commit()
+    return see_other(safe_next(request.query_params.get("next"), "/"))
