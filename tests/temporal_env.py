@@ -30,7 +30,7 @@ async def register_search_attributes(client: Client, namespace: str = "default")
     )
 
 
-async def start_time_skipping() -> WorkflowEnvironment:
+async def time_skipping_env() -> WorkflowEnvironment:
     env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=binary("temporal-test-server"))
     await register_search_attributes(env.client)
     return env

@@ -16,7 +16,7 @@ from api.main import create_app
 from core.config import Settings
 from core.models.users import ApiToken, User
 from core.security import hash_token
-from tests.temporal_env import start_time_skipping
+from tests.temporal_env import time_skipping_env
 from tests.utils.catalog import seed_small_catalog
 from tests.web.conftest import seed_accounts
 from workflows.grievance import GrievanceWorkflow
@@ -27,7 +27,7 @@ API_KEY = "test-open311-key"
 @pytest.fixture
 async def api_temporal():
     """One server per test: ticket numbers restart with each fresh database, workflow ids must too."""
-    env = await start_time_skipping()
+    env = await time_skipping_env()
     yield env
     await env.shutdown()
 

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from core.config import Settings
 from tests.evaluation.month import october_2026
-from tests.temporal_env import start_dev_server, start_time_skipping
+from tests.temporal_env import start_dev_server, time_skipping_env
 from tests.utils.catalog import seed_small_catalog
 
 
@@ -32,7 +32,7 @@ def configured(**values) -> SimpleNamespace:
 
 @pytest.fixture(scope="session")
 async def eval_ts_env():
-    env = await start_time_skipping()
+    env = await time_skipping_env()
     yield env
     await env.shutdown()
 

@@ -22,7 +22,7 @@ from core.models.catalog import CatalogItem
 from core.models.tickets import Ticket, TicketEvent
 from core.models.users import User
 from core.seed import seed_all
-from tests.temporal_env import start_time_skipping
+from tests.temporal_env import time_skipping_env
 from tests.utils.postgres import TempPostgres, pg_bin
 from workflows.grievance import GrievanceWorkflow
 from workflows.messages import (
@@ -71,7 +71,7 @@ def test_seed_and_ticket_numbers_on_postgres(pg_engine):
 
 
 async def test_a_whole_case_writes_its_read_model_to_postgres(pg_engine, pg_url):
-    env = await start_time_skipping()
+    env = await time_skipping_env()
     settings = Settings(database_url=pg_url, temporal_task_queue=f"pg-{uuid.uuid4()}")
     ticket_id = f"PG-{uuid.uuid4().hex[:8]}"
     dispatcher = Actor(id="dispatcher", role=Role.DISPATCHER, unit_id="centre")

@@ -28,7 +28,7 @@ from core.config import Settings
 from core.models.tickets import Ticket, TicketCounter
 from core.models.users import User
 from core.security import hash_password
-from tests.temporal_env import start_time_skipping
+from tests.temporal_env import time_skipping_env
 from tests.utils.catalog import UNITS, seed_small_catalog
 from workflows.grievance import GrievanceWorkflow
 
@@ -63,7 +63,7 @@ def seed_accounts(session: Session) -> None:
 
 @pytest.fixture(scope="session")
 async def ts_env():
-    env = await start_time_skipping()
+    env = await time_skipping_env()
     yield env
     await env.shutdown()
 

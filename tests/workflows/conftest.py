@@ -19,7 +19,7 @@ from temporalio.worker import Worker
 
 from activities import build_activities
 from core.config import Settings
-from tests.temporal_env import start_time_skipping
+from tests.temporal_env import time_skipping_env
 from tests.utils.catalog import seed_small_catalog
 from workflows.grievance import GrievanceWorkflow
 from workflows.messages import Actor, Channel, Complainant, GrievanceInput, Role
@@ -27,7 +27,7 @@ from workflows.messages import Actor, Channel, Complainant, GrievanceInput, Role
 
 @pytest.fixture(scope="session")
 async def ts_env():
-    env = await start_time_skipping()
+    env = await time_skipping_env()
     yield env
     await env.shutdown()
 
