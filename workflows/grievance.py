@@ -2,28 +2,27 @@
 
 `run` is the story; every human action is an update with a validator (rules in guards.py), every
 clock a durable timer planned by `_next_clock` (checkpoint rules in supervision.py). Deterministic:
-all I/O goes through activities.
+all I/O goes through the activities of effects.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.deadlines import ComputeDeadlinesInput, DeadlineActivities, DeadlineRequest
-    from activities.notices import NoticeActivities, SendNoticeInput
-    from activities.publication import ProposeCatalogChangeInput, PublicationActivities, PublishCaseInput
-    from activities.read_model import ReadModelActivities, RecordEventInput
-    from activities.routing import LearnRoutingInput, PlanDispatchInput, ProposeRoutingInput, RoutingActivities
+    # The activity modules too: the SDK resolves their result types' hints through the sandbox's sys.modules.
+    import activities.deadlines  # noqa: F401
+    import activities.notices  # noqa: F401
+    import activities.publication  # noqa: F401
+    import activities.read_model  # noqa: F401
+    import activities.routing  # noqa: F401
     from core.durations import DurationError, parse_duration
-    from workflows import guards, search_attributes, supervision
+    from workflows import guards, supervision
+    from workflows.effects import CaseEffects
     from workflows.messages import (
         SYSTEM_ACTOR,
         AcceptInput,
@@ -42,7 +41,6 @@ with workflow.unsafe.imports_passed_through():
         ExtensionRulingInput,
         GrievanceInput,
         GrievanceState,
-        HistoryEntry,
         PendingRequest,
         ProgressInput,
         RateInput,
@@ -55,9 +53,6 @@ with workflow.unsafe.imports_passed_through():
         SubmitResultInput,
     )
 
-LOCAL_TIMEOUT = timedelta(seconds=30)
-ACTIVITY_TIMEOUT = timedelta(minutes=2)
-ROUTING_RETRY = RetryPolicy(maximum_attempts=3)
 WORKING = (Stage.DISPATCHED, Stage.IN_PROGRESS, Stage.REVIEW)
 CLOCKED = (Stage.RECEIVED, *WORKING)
 
@@ -69,10 +64,9 @@ class GrievanceWorkflow:
         self._s = GrievanceState(
             ticket_id=input.ticket_id, stage=Stage.RECEIVED, intake=input, dispatch_owner_id=input.dispatch_owner_id
         )
-        self._seq = 0
+        self._fx = CaseEffects(self._s)
         self._lock = asyncio.Lock()
         self._received = False
-        self._background: list[asyncio.Future] = []  # best-effort activities nobody waits for
 
     @workflow.run
     async def run(self, input: GrievanceInput) -> GrievanceState:
@@ -85,7 +79,7 @@ class GrievanceWorkflow:
             async with self._lock:
                 await self._report_and_publicize()  # 报 宣
         await workflow.wait_condition(workflow.all_handlers_finished)
-        await asyncio.gather(*self._background, return_exceptions=True)
+        await asyncio.gather(*self._fx.background, return_exceptions=True)
         return self._s
 
     # ---- 派 dispatch ----
@@ -94,18 +88,19 @@ class GrievanceWorkflow:
     async def dispatch(self, input: DispatchInput) -> ActionResult:
         async with self._acting():
             self.validate_dispatch(input)
-            plan = await self._plan(input.actor, input.item_code, input.primary_unit_id, input.cooperating_unit_ids)
+            plan = await self._fx.plan(input.actor, input.item_code, input.primary_unit_id, input.cooperating_unit_ids)
             before = self._s.stage
             chosen = {"item_code": plan.item_code, "primary": plan.primary.id,
                       "cooperating": [u.id for u in plan.cooperating], "proposed": self._proposed_item(),
                       "note": input.note}
             if plan.to_district:
                 await self._hand_to_district(plan)
-                await self._record(input.actor, "handed_to_district", before, details=chosen, unit_id=plan.primary.id)
+                await self._fx.record(input.actor, "handed_to_district", before, details=chosen,
+                                      unit_id=plan.primary.id)
             else:
                 await self._assign(plan, first=self._s.dispatched_at is None)
-                await self._record(input.actor, "dispatched", before, details=chosen, unit_id=plan.primary.id)
-            self._learn(plan.item_code)
+                await self._fx.record(input.actor, "dispatched", before, details=chosen, unit_id=plan.primary.id)
+            self._fx.learn(plan.item_code)
             return self._result()
 
     @dispatch.validator
@@ -123,10 +118,10 @@ class GrievanceWorkflow:
             self._s.closed_at = workflow.now()  # before the record, so the read model's row is closed too
             if input.duplicate_of:
                 self._s.stage, self._s.duplicate_of = Stage.MERGED, input.duplicate_of
-                await self._record(input.actor, "merged", before, input.reason, details={"into": input.duplicate_of})
+                await self._fx.record(input.actor, "merged", before, input.reason, details={"into": input.duplicate_of})
             else:
                 self._s.stage = Stage.REJECTED
-                await self._record(input.actor, "rejected", before, input.reason)
+                await self._fx.record(input.actor, "rejected", before, input.reason)
             return self._result()
 
     @reject.validator
@@ -146,7 +141,7 @@ class GrievanceWorkflow:
             now = workflow.now()
             on_time = self._s.accept_deadline is None or now <= self._s.accept_deadline
             self._s.stage, self._s.accepted_at, self._s.last_progress_at = Stage.IN_PROGRESS, now, now
-            await self._record(input.actor, "accepted", Stage.DISPATCHED, details={"on_time": on_time},
+            await self._fx.record(input.actor, "accepted", Stage.DISPATCHED, details={"on_time": on_time},
                                unit_id=self._s.primary.id)
             return self._result()
 
@@ -162,7 +157,7 @@ class GrievanceWorkflow:
             self.validate_add_progress(input)
             self._s.progress_count += 1
             self._s.last_progress_at = workflow.now()
-            await self._record(input.actor, "progress", self._s.stage, input.note, unit_id=input.actor.unit_id)
+            await self._fx.record(input.actor, "progress", self._s.stage, input.note, unit_id=input.actor.unit_id)
             return self._result()
 
     @add_progress.validator
@@ -179,7 +174,7 @@ class GrievanceWorkflow:
             self.validate_request_bounce(input)
             self._s.pending = PendingRequest("bounce", input.actor, input.reason, workflow.now(),
                                              claimed_item_code=input.claimed_item_code)
-            await self._record(input.actor, "bounce_requested", self._s.stage, input.reason,
+            await self._fx.record(input.actor, "bounce_requested", self._s.stage, input.reason,
                                details={"claimed_item_code": input.claimed_item_code}, unit_id=self._s.primary.id)
             return self._result()
 
@@ -201,15 +196,15 @@ class GrievanceWorkflow:
             bouncing_unit, before = self._s.primary.id, self._s.stage
             if not input.approve:
                 self._s.pending = None
-                await self._record(input.actor, "bounce_denied", before, input.reason, unit_id=bouncing_unit)
+                await self._fx.record(input.actor, "bounce_denied", before, input.reason, unit_id=bouncing_unit)
                 return self._result()
             item = input.item_code or self._s.pending.claimed_item_code
-            plan = await self._plan(input.actor, item, input.primary_unit_id, input.cooperating_unit_ids)
+            plan = await self._fx.plan(input.actor, item, input.primary_unit_id, input.cooperating_unit_ids)
             if plan.to_district or plan.primary.id == bouncing_unit:
                 raise guards.fail("an approved bounce goes to another handling unit", guards.BAD_INPUT)
             self._s.pending = None
             await self._assign(plan, first=False)  # the citizen's clock does not restart
-            await self._record(input.actor, "bounce_approved", before, input.reason, unit_id=bouncing_unit,
+            await self._fx.record(input.actor, "bounce_approved", before, input.reason, unit_id=bouncing_unit,
                                details={"item_code": plan.item_code, "primary": plan.primary.id})
             return self._result()
 
@@ -227,7 +222,7 @@ class GrievanceWorkflow:
         async with self._acting():
             self.validate_request_extension(input)
             self._s.pending = PendingRequest("extension", input.actor, input.reason, workflow.now(), extra=input.extra)
-            await self._record(input.actor, "extension_requested", self._s.stage, input.reason,
+            await self._fx.record(input.actor, "extension_requested", self._s.stage, input.reason,
                                details={"extra": input.extra}, unit_id=self._s.primary.id)
             return self._result()
 
@@ -251,15 +246,15 @@ class GrievanceWorkflow:
             request, before = self._s.pending, self._s.stage
             self._s.pending = None
             if not input.approve:
-                await self._record(input.actor, "extension_denied", before, input.reason, unit_id=self._s.primary.id)
+                await self._fx.record(input.actor, "extension_denied", before, input.reason, unit_id=self._s.primary.id)
                 return self._result()
             old = self._s.closure_deadline
             unfired = [c for c in self._s.checkpoints if c.colour is None]
-            moved = await self._deadlines([(c.due, request.extra) for c in unfired])
+            moved = await self._fx.deadlines([(c.due, request.extra) for c in unfired])
             for checkpoint, due in zip(unfired, moved, strict=True):
                 checkpoint.due = due
             self._s.closure_deadline = self._s.checkpoints[-1].due
-            await self._record(input.actor, "extension_approved", before, input.reason, unit_id=self._s.primary.id,
+            await self._fx.record(input.actor, "extension_approved", before, input.reason, unit_id=self._s.primary.id,
                                details={"extra": request.extra, "old_deadline": _iso(old),
                                         "new_deadline": _iso(self._s.closure_deadline)})
             return self._result()
@@ -277,9 +272,9 @@ class GrievanceWorkflow:
         async with self._acting():
             self.validate_escalate(input)
             self._s.escalated = True
-            await self._record(input.actor, "escalated", self._s.stage, input.reason,
+            await self._fx.record(input.actor, "escalated", self._s.stage, input.reason,
                                unit_id=self._s.primary.id if self._s.primary else None)
-            await self._notify("escalated", "unit", f"supervisor escalated: {input.reason}")
+            await self._fx.notify("escalated", "unit", f"supervisor escalated: {input.reason}")
             return self._result()
 
     @escalate.validator
@@ -293,14 +288,14 @@ class GrievanceWorkflow:
         async with self._acting():
             self.validate_reassign(input)
             before, old_unit = self._s.stage, self._s.primary.id if self._s.primary else None
-            plan = await self._plan(input.actor, input.item_code or self._s.item_code, input.primary_unit_id,
+            plan = await self._fx.plan(input.actor, input.item_code or self._s.item_code, input.primary_unit_id,
                                     input.cooperating_unit_ids)
             if plan.to_district:
                 await self._hand_to_district(plan)
             else:
                 await self._assign(plan, first=self._s.dispatched_at is None)
             self._s.pending = None
-            await self._record(input.actor, "reassigned", before, input.reason, unit_id=old_unit,
+            await self._fx.record(input.actor, "reassigned", before, input.reason, unit_id=old_unit,
                                details={"item_code": plan.item_code, "primary": plan.primary.id})
             return self._result()
 
@@ -319,7 +314,7 @@ class GrievanceWorkflow:
             replaced = self._s.pending.kind if self._s.pending else None
             self._s.pending = PendingRequest("consultation", input.actor, input.reason, workflow.now(),
                                              unit_ids=list(dict.fromkeys(input.unit_ids)))
-            await self._record(input.actor, "consultation_opened", self._s.stage, input.reason,
+            await self._fx.record(input.actor, "consultation_opened", self._s.stage, input.reason,
                                details={"units": self._s.pending.unit_ids, "replaces": replaced},
                                unit_id=self._s.primary.id if self._s.primary else None)
             return self._result()
@@ -341,21 +336,14 @@ class GrievanceWorkflow:
             before, old_unit = self._s.stage, self._s.primary.id
             item = input.item_code or self._s.item_code
             if input.primary_unit_id != old_unit or item != self._s.item_code:
-                plan = await self._plan(input.actor, item, input.primary_unit_id, input.cooperating_unit_ids)
+                plan = await self._fx.plan(input.actor, item, input.primary_unit_id, input.cooperating_unit_ids)
                 await self._assign(plan, first=False)
             self._s.pending = None
-            await self._record(input.actor, "consultation_ruled", before, input.reason, unit_id=old_unit,
+            await self._fx.record(input.actor, "consultation_ruled", before, input.reason, unit_id=old_unit,
                                details={"ruled_unit": input.primary_unit_id, "item_code": item,
                                         "catalog_change": input.propose_catalog_change})
             if input.propose_catalog_change:
-                await workflow.execute_activity_method(
-                    PublicationActivities.propose_catalog_change,
-                    ProposeCatalogChangeInput(
-                        source_key=f"{self._s.ticket_id}:{self._seq}", ticket_id=self._s.ticket_id,
-                        reason=input.reason, proposed_by=input.actor.name or input.actor.id, at=workflow.now(),
-                        item_code=item, proposed_primary_unit_id=input.primary_unit_id),
-                    start_to_close_timeout=ACTIVITY_TIMEOUT,
-                )
+                await self._fx.propose_catalog_change(input.actor, input.reason, item, input.primary_unit_id)
             return self._result()
 
     @rule_consultation.validator
@@ -374,7 +362,7 @@ class GrievanceWorkflow:
             self.validate_submit_result(input)
             self._s.stage, self._s.submitted_at = Stage.REVIEW, workflow.now()
             self._s.result_summary, self._s.outcome = input.summary, input.outcome
-            await self._record(input.actor, "result_submitted", Stage.IN_PROGRESS, input.summary,
+            await self._fx.record(input.actor, "result_submitted", Stage.IN_PROGRESS, input.summary,
                                details={"outcome": input.outcome.value, "on_time": self._on_time()},
                                unit_id=self._s.primary.id)
             return self._result()
@@ -391,14 +379,14 @@ class GrievanceWorkflow:
         async with self._acting():
             self.validate_review(input)
             if input.approve:
-                (self._s.rating_deadline,) = await self._deadlines([(workflow.now(), self._s.clock.rating_window)])
+                (self._s.rating_deadline,) = await self._fx.deadlines([(workflow.now(), self._s.clock.rating_window)])
                 self._s.stage = Stage.RATING
-                await self._record(input.actor, "review_approved", Stage.REVIEW, input.reason,
+                await self._fx.record(input.actor, "review_approved", Stage.REVIEW, input.reason,
                                    unit_id=self._s.primary.id)
             else:
                 self._s.stage, self._s.rework_count = Stage.IN_PROGRESS, self._s.rework_count + 1
                 self._s.last_progress_at = workflow.now()
-                await self._record(input.actor, "review_returned", Stage.REVIEW, input.reason,
+                await self._fx.record(input.actor, "review_returned", Stage.REVIEW, input.reason,
                                    unit_id=self._s.primary.id)
             return self._result()
 
@@ -415,7 +403,7 @@ class GrievanceWorkflow:
             self.validate_rate(input)
             self._s.rating, self._s.rating_source = input.rating, input.actor.role.value
             self._s.street_score = input.score
-            await self._record(input.actor, "rated", Stage.RATING, input.comment, unit_id=self._s.primary.id,
+            await self._fx.record(input.actor, "rated", Stage.RATING, input.comment, unit_id=self._s.primary.id,
                                details={"rating": input.rating.value, "source": input.actor.role.value,
                                         "score": input.score})
             if input.rating == Rating.DISSATISFIED and self._s.reopen_count == 0:
@@ -473,10 +461,10 @@ class GrievanceWorkflow:
 
     async def _on_acceptance_overdue(self) -> None:
         self._s.response_failed, self._s.escalated = True, True
-        await self._record(SYSTEM_ACTOR, "acceptance_overdue", self._s.stage, "not accepted within the time limit",
+        await self._fx.record(SYSTEM_ACTOR, "acceptance_overdue", self._s.stage, "not accepted within the time limit",
                            unit_id=self._s.primary.id)
-        await self._notify("acceptance_overdue", "supervisor", f"{self._s.primary.name} has not accepted in time")
-        await self._notify("acceptance_overdue", "unit", "accept this ticket now: the acceptance limit has passed")
+        await self._fx.notify("acceptance_overdue", "supervisor", f"{self._s.primary.name} has not accepted in time")
+        await self._fx.notify("acceptance_overdue", "unit", "accept this ticket now: the acceptance limit has passed")
 
     async def _on_checkpoint(self, checkpoint: Checkpoint) -> None:
         lagging, why = supervision.assess(self._s, checkpoint.index)
@@ -486,42 +474,35 @@ class GrievanceWorkflow:
         final = checkpoint.index == len(self._s.checkpoints)
         if final and lagging:
             self._s.overdue, self._s.escalated = True, True
-        await self._record(SYSTEM_ACTOR, "checkpoint", self._s.stage, why,
+        await self._fx.record(SYSTEM_ACTOR, "checkpoint", self._s.stage, why,
                            unit_id=self._s.primary.id if self._s.primary else self._s.dispatch_owner_id,
                            details={"index": checkpoint.index, "colour": colour.value, "lagging": lagging})
         if final and lagging:
-            await self._record(SYSTEM_ACTOR, "escalated", self._s.stage, "overdue at the closure deadline",
+            await self._fx.record(SYSTEM_ACTOR, "escalated", self._s.stage, "overdue at the closure deadline",
                                unit_id=self._s.primary.id if self._s.primary else self._s.dispatch_owner_id)
-            await self._notify("overdue", "supervisor", f"overdue: {why}")
-            await self._notify("overdue", "unit", f"overdue: {why}")
+            await self._fx.notify("overdue", "supervisor", f"overdue: {why}")
+            await self._fx.notify("overdue", "unit", f"overdue: {why}")
         elif colour == Colour.RED:
-            await self._notify("checkpoint_red", "supervisor", f"checkpoint {checkpoint.index}: {why}")
-            await self._notify("checkpoint_red", "unit", f"checkpoint {checkpoint.index}: {why}")
+            await self._fx.notify("checkpoint_red", "supervisor", f"checkpoint {checkpoint.index}: {why}")
+            await self._fx.notify("checkpoint_red", "unit", f"checkpoint {checkpoint.index}: {why}")
         elif colour == Colour.YELLOW:
-            await self._notify("checkpoint_yellow", "unit", f"checkpoint {checkpoint.index}: {why}")
+            await self._fx.notify("checkpoint_yellow", "unit", f"checkpoint {checkpoint.index}: {why}")
 
     async def _on_rating_timeout(self) -> None:
         default = self._s.clock.rating_default
         self._s.rating = Rating(default) if default else None
         self._s.rating_source = "timeout"
-        await self._record(SYSTEM_ACTOR, "rating_timeout", Stage.RATING, "no rating within the window",
+        await self._fx.record(SYSTEM_ACTOR, "rating_timeout", Stage.RATING, "no rating within the window",
                            unit_id=self._s.primary.id, details={"rating": default, "source": "timeout"})
         await self._close()
 
     # ---- stage helpers ----
 
     async def _receive(self, input: GrievanceInput) -> None:
-        await self._record(input.reporter, "received", None, details={"channel": input.channel.value})
-        try:
-            self._s.proposal = await workflow.execute_activity_method(
-                RoutingActivities.propose_routing,
-                ProposeRoutingInput(input.description, input.street_id, input.category_hint),
-                start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ROUTING_RETRY,
-            )
-        except ActivityError:
-            self._s.proposal = None  # the dispatcher routes by hand
+        await self._fx.record(input.reporter, "received", None, details={"channel": input.channel.value})
+        self._s.proposal = await self._fx.propose_routing()
         top = self._s.proposal.candidates[0] if self._s.proposal and self._s.proposal.candidates else None
-        await self._record(SYSTEM_ACTOR, "routed", Stage.RECEIVED,
+        await self._fx.record(SYSTEM_ACTOR, "routed", Stage.RECEIVED,
                            details={"proposed": top.item_code if top else None,
                                     "confidence": top.confidence if top else None})
         self._received = True
@@ -546,12 +527,12 @@ class GrievanceWorkflow:
         s.stage, s.accepted_at, s.response_failed = Stage.DISPATCHED, None, False
         if first and s.dispatched_at is None:
             await self._start_closure_clock(plan)
-        (s.accept_deadline,) = await self._deadlines([(workflow.now(), plan.clock.acceptance)])
+        (s.accept_deadline,) = await self._fx.deadlines([(workflow.now(), plan.clock.acceptance)])
 
     async def _start_closure_clock(self, plan: DispatchPlan) -> None:
         now = workflow.now()
         self._s.clock, self._s.dispatched_at = plan.clock, now
-        dues = await self._deadlines([(now, offset) for offset in plan.clock.checkpoints])
+        dues = await self._fx.deadlines([(now, offset) for offset in plan.clock.checkpoints])
         self._s.checkpoints = [Checkpoint(index=i + 1, due=due) for i, due in enumerate(dues)]
         self._s.closure_deadline = dues[-1]
 
@@ -561,28 +542,22 @@ class GrievanceWorkflow:
         s.reopen_count += 1
         s.stage, s.rating, s.rating_source, s.rating_deadline = Stage.IN_PROGRESS, None, "", None
         s.submitted_at, s.outcome, s.colour, s.overdue, s.last_progress_at = None, None, Colour.GREEN, False, now
-        dues = await self._deadlines([(now, offset) for offset in s.clock.checkpoints])
+        dues = await self._fx.deadlines([(now, offset) for offset in s.clock.checkpoints])
         s.checkpoints = [Checkpoint(index=i + 1, due=due) for i, due in enumerate(dues)]
         s.closure_deadline = dues[-1]
-        await self._record(actor, "reopened", Stage.RATING, reason, unit_id=s.primary.id)
+        await self._fx.record(actor, "reopened", Stage.RATING, reason, unit_id=s.primary.id)
 
     async def _close(self) -> None:
         self._s.stage, self._s.closed_at = Stage.CLOSED, workflow.now()
-        await self._record(SYSTEM_ACTOR, "closed", Stage.RATING, unit_id=self._s.primary.id,
+        await self._fx.record(SYSTEM_ACTOR, "closed", Stage.RATING, unit_id=self._s.primary.id,
                            details={"outcome": self._s.outcome.value if self._s.outcome else "",
                                     "rating": self._s.rating.value if self._s.rating else "",
                                     "on_time": self._on_time(), "reopened": self._s.reopen_count})
 
     async def _report_and_publicize(self) -> None:
-        intake = self._s.intake
-        published = await workflow.execute_activity_method(
-            PublicationActivities.publish_case,
-            PublishCaseInput(self._s.ticket_id, intake.description, self._s.result_summary,
-                             intake.complainant.name, intake.complainant.phone, intake.confidential),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-        )
+        published = await self._fx.publish()
         self._s.published = published
-        await self._record(SYSTEM_ACTOR, "published" if published else "kept_confidential", Stage.CLOSED,
+        await self._fx.record(SYSTEM_ACTOR, "published" if published else "kept_confidential", Stage.CLOSED,
                            unit_id=self._s.primary.id)
 
     # ---- plumbing ----
@@ -590,79 +565,8 @@ class GrievanceWorkflow:
     def _acting(self) -> _Acting:
         return _Acting(self)
 
-    async def _plan(self, actor: Actor, item_code: str | None, primary: str | None, cooperating: list[str]
-                    ) -> DispatchPlan:
-        try:
-            return await workflow.execute_local_activity_method(
-                RoutingActivities.plan_dispatch,
-                PlanDispatchInput(self._s.ticket_id, actor, item_code, primary, list(cooperating),
-                                  self._s.intake.street_id),
-                start_to_close_timeout=LOCAL_TIMEOUT,
-            )
-        except ActivityError as err:
-            cause = err.cause
-            if isinstance(cause, ApplicationError):
-                raise guards.fail(cause.message, cause.type or guards.BAD_INPUT) from None
-            raise
-
-    async def _deadlines(self, requests: list[tuple[datetime, str]]) -> list[datetime]:
-        if not requests:
-            return []
-        computed = await workflow.execute_local_activity_method(
-            DeadlineActivities.compute_deadlines,
-            ComputeDeadlinesInput([DeadlineRequest(start, duration) for start, duration in requests]),
-            start_to_close_timeout=LOCAL_TIMEOUT,
-        )
-        self._s.calendar_fallback = self._s.calendar_fallback or computed.calendar_fallback
-        return computed.times
-
-    def _learn(self, item_code: str) -> None:
-        """Routing learns from the dispatcher's choice; best effort, so it never delays the dispatcher."""
-        self._background.append(workflow.start_activity_method(
-            RoutingActivities.learn_routing, LearnRoutingInput(item_code, self._s.intake.description),
-            start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ROUTING_RETRY,
-        ))
-
-    async def _notify(self, kind: str, audience: str, message: str) -> None:
-        unit = self._s.primary.id if self._s.primary else self._s.dispatch_owner_id
-        target = unit if audience == "unit" else (self._s.district_id or "supervision")
-        await workflow.execute_activity_method(
-            NoticeActivities.send_notice,
-            SendNoticeInput(key=f"{self._s.ticket_id}:{self._seq}:{kind}:{audience}", ticket_id=self._s.ticket_id,
-                            kind=kind, audience=audience, message=message, at=workflow.now(), unit_id=target),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-        )
-
-    async def _record(self, actor: Actor, action: str, before: Stage | None, reason: str = "", *,
-                      unit_id: str | None = None, details: dict | None = None) -> None:
-        """Every transition: history entry, search attributes, and the idempotent read-model write."""
-        self._seq += 1
-        now = workflow.now()
-        self._s.history.append(HistoryEntry(self._seq, now, actor, action, reason, before, self._s.stage))
-        self._upsert_search_attributes()
-        await workflow.execute_local_activity_method(
-            ReadModelActivities.record_event,
-            RecordEventInput(ticket_id=self._s.ticket_id, seq=self._seq, at=now, actor=actor, action=action,
-                             state=self._snapshot(), reason=reason, unit_id=unit_id, stage_before=before,
-                             details=details or {}),
-            start_to_close_timeout=LOCAL_TIMEOUT,
-        )
-
-    def _upsert_search_attributes(self) -> None:
-        s, keys = self._s, search_attributes
-        workflow.upsert_search_attributes([
-            keys.TICKET_STATUS.value_set(s.stage.value),
-            keys.UNIT.value_set(s.primary.id) if s.primary else keys.UNIT.value_unset(),
-            keys.DEADLINE.value_set(s.closure_deadline) if s.closure_deadline else keys.DEADLINE.value_unset(),
-            keys.OVERDUE.value_set(s.overdue),
-            keys.COLOUR.value_set(s.colour.value),
-        ])
-
-    def _snapshot(self) -> GrievanceState:
-        return dataclasses.replace(self._s, history=[])
-
     def _result(self) -> ActionResult:
-        return ActionResult(ticket_id=self._s.ticket_id, stage=self._s.stage, seq=self._seq)
+        return ActionResult(ticket_id=self._s.ticket_id, stage=self._s.stage, seq=self._fx.seq)
 
     def _proposed_item(self) -> str | None:
         p = self._s.proposal

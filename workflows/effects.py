@@ -1,0 +1,139 @@
+"""CaseEffects: every side effect of one grievance, as activities, in one place.
+
+The audit row and read-model snapshot of each transition, deadline computation, catalog checks,
+notices, routing, publication. Deterministic: it only schedules activities and upserts search
+attributes; the workflow decides when.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.deadlines import ComputeDeadlinesInput, DeadlineActivities, DeadlineRequest
+    from activities.notices import NoticeActivities, SendNoticeInput
+    from activities.publication import ProposeCatalogChangeInput, PublicationActivities, PublishCaseInput
+    from activities.read_model import ReadModelActivities, RecordEventInput
+    from activities.routing import LearnRoutingInput, PlanDispatchInput, ProposeRoutingInput, RoutingActivities
+    from workflows import guards, search_attributes
+    from workflows.messages import Actor, DispatchPlan, GrievanceState, HistoryEntry, RoutingProposal, Stage
+
+LOCAL_TIMEOUT = timedelta(seconds=30)
+ACTIVITY_TIMEOUT = timedelta(minutes=2)
+ROUTING_RETRY = RetryPolicy(maximum_attempts=3)
+
+
+class CaseEffects:
+    def __init__(self, state: GrievanceState) -> None:
+        self.s = state
+        self.seq = 0  # the audit sequence: one per transition, the read model's idempotency key
+        self.background: list[asyncio.Future] = []  # best-effort activities nobody waits for
+
+    async def record(self, actor: Actor, action: str, before: Stage | None, reason: str = "", *,
+                     unit_id: str | None = None, details: dict | None = None) -> None:
+        """Every transition: history entry, search attributes, and the idempotent read-model write."""
+        self.seq += 1
+        now = workflow.now()
+        self.s.history.append(HistoryEntry(self.seq, now, actor, action, reason, before, self.s.stage))
+        self.upsert_search_attributes()
+        await workflow.execute_local_activity_method(
+            ReadModelActivities.record_event,
+            RecordEventInput(ticket_id=self.s.ticket_id, seq=self.seq, at=now, actor=actor, action=action,
+                             state=self.snapshot(), reason=reason, unit_id=unit_id, stage_before=before,
+                             details=details or {}),
+            start_to_close_timeout=LOCAL_TIMEOUT,
+        )
+
+    async def plan(self, actor: Actor, item_code: str | None, primary: str | None, cooperating: list[str]
+                   ) -> DispatchPlan:
+        """The catalog's answer to a dispatch; its refusal becomes the update's error."""
+        try:
+            return await workflow.execute_local_activity_method(
+                RoutingActivities.plan_dispatch,
+                PlanDispatchInput(self.s.ticket_id, actor, item_code, primary, list(cooperating),
+                                  self.s.intake.street_id),
+                start_to_close_timeout=LOCAL_TIMEOUT,
+            )
+        except ActivityError as err:
+            cause = err.cause
+            if isinstance(cause, ApplicationError):
+                raise guards.fail(cause.message, cause.type or guards.BAD_INPUT) from None
+            raise
+
+    async def deadlines(self, requests: list[tuple[datetime, str]]) -> list[datetime]:
+        if not requests:
+            return []
+        computed = await workflow.execute_local_activity_method(
+            DeadlineActivities.compute_deadlines,
+            ComputeDeadlinesInput([DeadlineRequest(start, duration) for start, duration in requests]),
+            start_to_close_timeout=LOCAL_TIMEOUT,
+        )
+        self.s.calendar_fallback = self.s.calendar_fallback or computed.calendar_fallback
+        return computed.times
+
+    async def propose_routing(self) -> RoutingProposal | None:
+        intake = self.s.intake
+        try:
+            return await workflow.execute_activity_method(
+                RoutingActivities.propose_routing,
+                ProposeRoutingInput(intake.description, intake.street_id, intake.category_hint),
+                start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ROUTING_RETRY,
+            )
+        except ActivityError:
+            return None  # the dispatcher routes by hand
+
+    def learn(self, item_code: str) -> None:
+        """Routing learns from the dispatcher's choice; best effort, so it never delays the dispatcher."""
+        self.background.append(workflow.start_activity_method(
+            RoutingActivities.learn_routing, LearnRoutingInput(item_code, self.s.intake.description),
+            start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ROUTING_RETRY,
+        ))
+
+    async def notify(self, kind: str, audience: str, message: str) -> None:
+        unit = self.s.primary.id if self.s.primary else self.s.dispatch_owner_id
+        target = unit if audience == "unit" else (self.s.district_id or "supervision")
+        await workflow.execute_activity_method(
+            NoticeActivities.send_notice,
+            SendNoticeInput(key=f"{self.s.ticket_id}:{self.seq}:{kind}:{audience}", ticket_id=self.s.ticket_id,
+                            kind=kind, audience=audience, message=message, at=workflow.now(), unit_id=target),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+        )
+
+    async def propose_catalog_change(self, actor: Actor, reason: str, item_code: str | None, unit_id: str) -> None:
+        await workflow.execute_activity_method(
+            PublicationActivities.propose_catalog_change,
+            ProposeCatalogChangeInput(
+                source_key=f"{self.s.ticket_id}:{self.seq}", ticket_id=self.s.ticket_id, reason=reason,
+                proposed_by=actor.name or actor.id, at=workflow.now(), item_code=item_code,
+                proposed_primary_unit_id=unit_id),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+        )
+
+    async def publish(self) -> bool:
+        """The public board's masked summary; False for a confidential case."""
+        intake = self.s.intake
+        return await workflow.execute_activity_method(
+            PublicationActivities.publish_case,
+            PublishCaseInput(self.s.ticket_id, intake.description, self.s.result_summary,
+                             intake.complainant.name, intake.complainant.phone, intake.confidential),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+        )
+
+    def upsert_search_attributes(self) -> None:
+        s, keys = self.s, search_attributes
+        workflow.upsert_search_attributes([
+            keys.TICKET_STATUS.value_set(s.stage.value),
+            keys.UNIT.value_set(s.primary.id) if s.primary else keys.UNIT.value_unset(),
+            keys.DEADLINE.value_set(s.closure_deadline) if s.closure_deadline else keys.DEADLINE.value_unset(),
+            keys.OVERDUE.value_set(s.overdue),
+            keys.COLOUR.value_set(s.colour.value),
+        ])
+
+    def snapshot(self) -> GrievanceState:
+        return dataclasses.replace(self.s, history=[])
