@@ -30,10 +30,12 @@ jieba.setLogLevel(logging.WARNING)
 NAME_WEIGHT = 3
 KEYWORD_WEIGHT = 3
 EXAMPLE_WEIGHT = 1
-LEARNED_WEIGHT = 1
 BM25_K1 = 1.2
 BM25_B = 0.5
 CATEGORY_BOOST = 1.25
+# A grievance whose tokens overlap a confirmed text (routing.learn) by this much (Jaccard) leans to its item.
+LEARNED_MIN_OVERLAP = 0.3
+LEARNED_NEIGHBOURS = 10
 # Softmax temperature as a share of the top score: how sharply the top candidate takes the confidence.
 TEMPERATURE = 0.12
 CHAR_BIGRAMS = True
@@ -70,6 +72,10 @@ class _Index:
     model: bm25s.BM25
     codes: list[str]
     categories: np.ndarray
+    # Confirmed texts, each its own document, and the position in `codes` of the item it was confirmed for.
+    learned: bm25s.BM25 | None = None
+    learned_items: np.ndarray | None = None
+    learned_tokens: list[frozenset[str]] | None = None
 
 
 _tokenizer = jieba.Tokenizer()
@@ -161,10 +167,33 @@ def _stem(word: str) -> str:
 
 
 def _scores(index: _Index, tokens: list[str]) -> np.ndarray | None:
-    known = [t for t in tokens if t in index.model.vocab_dict]
-    if not known:
+    catalog = _bm25(index.model, tokens)
+    learned = _bm25(index.learned, tokens) if index.learned is not None else None
+    if catalog is None and learned is None:
         return None
-    return np.asarray(index.model.get_scores(known), dtype=float)
+    scores = np.zeros(len(index.codes)) if catalog is None else catalog
+    if learned is not None:
+        # A grievance much like one a dispatcher already confirmed leans towards that item, by how alike
+        # the two are (token overlap, 0..1), never by how many confirmations an item has piled up.
+        query = set(tokens)
+        nearest = np.zeros(len(index.codes))
+        k = min(LEARNED_NEIGHBOURS, len(learned))
+        for doc in np.argpartition(-learned, k - 1)[:k]:
+            if learned[doc] <= 0:
+                continue
+            words = index.learned_tokens[doc]
+            alike = len(query & words) / len(query | words)
+            item = index.learned_items[doc]
+            nearest[item] = max(nearest[item], alike)
+        # At the threshold the bonus equals the best catalog score, so a near-repeat goes first.
+        nearest = np.where(nearest >= LEARNED_MIN_OVERLAP, nearest / LEARNED_MIN_OVERLAP, 0.0)
+        scores = scores + max(float(scores.max()), 1.0) * nearest
+    return scores
+
+
+def _bm25(model: bm25s.BM25, tokens: list[str]) -> np.ndarray | None:
+    known = [t for t in tokens if t in model.vocab_dict]
+    return np.asarray(model.get_scores(known), dtype=float) if known else None
 
 
 def _index(session: Session, version: int) -> _Index:
@@ -185,9 +214,7 @@ def _index(session: Session, version: int) -> _Index:
 
 def _build(session: Session, version: int) -> _Index:
     items: list[CatalogItem] = list(items_at(session, version))
-    learned: dict[str, list[str]] = {}
-    for code, text in session.exec(select(RoutingExample.item_code, RoutingExample.text)):
-        learned.setdefault(code, []).append(text)
+    learned_rows = session.exec(select(RoutingExample.item_code, RoutingExample.text)).all()
     _add_words(kw for item in items for kw in item.keywords or [])
 
     corpus = []
@@ -195,11 +222,21 @@ def _build(session: Session, version: int) -> _Index:
         doc = tokenize(item.name_zh) * NAME_WEIGHT + tokenize(item.name_en) * NAME_WEIGHT
         doc += tokenize(" ".join(item.keywords or [])) * KEYWORD_WEIGHT
         doc += tokenize(" ".join(item.examples or [])) * EXAMPLE_WEIGHT
-        doc += tokenize(" ".join(learned.get(item.code, []))) * LEARNED_WEIGHT
         corpus.append(doc or [""])
     model = bm25s.BM25(k1=BM25_K1, b=BM25_B)
     model.index(corpus, show_progress=False)
-    return _Index(model=model, codes=[i.code for i in items], categories=np.array([i.category for i in items]))
+    codes = [i.code for i in items]
+    index = _Index(model=model, codes=codes, categories=np.array([i.category for i in items]))
+
+    position = {code: i for i, code in enumerate(codes)}
+    confirmed = [(position[code], tokenize(text)) for code, text in learned_rows if code in position]
+    confirmed = [(i, tokens) for i, tokens in confirmed if tokens]
+    if confirmed:
+        index.learned = bm25s.BM25(k1=BM25_K1, b=BM25_B)
+        index.learned.index([tokens for _, tokens in confirmed], show_progress=False)
+        index.learned_items = np.array([i for i, _ in confirmed])
+        index.learned_tokens = [frozenset(tokens) for _, tokens in confirmed]
+    return index
 
 
 def _add_words(words) -> None:

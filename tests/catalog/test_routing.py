@@ -92,6 +92,20 @@ def test_learn_changes_a_later_proposal(demo: Session):
     assert len(demo.exec(select(RoutingExample)).all()) == 1
 
 
+def test_confirmed_choices_do_not_pull_unseen_grievances_away(demo: Session):
+    # Learning from one fold of the labelled set must not cost accuracy on the texts it has not seen:
+    # an item with many confirmations may not outweigh the catalog by sheer volume.
+    rows = load_labelled()
+    held_out, confirmed = rows[::5], [r for i, r in enumerate(rows) if i % 5]
+    cold = evaluate(demo, held_out)
+
+    for text, code in confirmed:
+        learn(demo, code, text)
+    warm = evaluate(demo, held_out)
+
+    assert warm["top1"] >= cold["top1"] and warm["top3"] >= cold["top3"]
+
+
 def test_learn_rejects_an_unknown_item(demo: Session):
     with pytest.raises(CatalogError):
         learn(demo, "XX-999", "whatever")
