@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
-from sqlalchemy import event, text
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 
 class DatabaseConfigError(RuntimeError):
@@ -31,8 +32,6 @@ def make_engine(url: str) -> Engine:
         raise DatabaseConfigError(f"DATABASE_URL must be sqlite:// or postgresql://, got {backend!r}")
     if backend == "sqlite":
         if parsed.database:
-            from pathlib import Path
-
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -49,10 +48,31 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
-def create_schema(engine: Engine) -> None:
-    import core.models  # noqa: F401  (registers every table on SQLModel.metadata)
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+BASELINE_REVISION = "0001"
 
-    SQLModel.metadata.create_all(engine)
+
+def create_schema(engine: Engine) -> None:
+    """Bring the read model to the newest schema with the Alembic migrations in core/migrations.
+
+    Run by the seed step on every start (make run, the compose migrate service); a second run is a
+    no-op. A database made before migrations existed (by create_all) is stamped with the baseline
+    first, so its data stays and only later migrations run on it.
+    """
+    from alembic import command
+    from alembic.config import Config
+
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Two migrators at once (compose's migrate service and a hand run) wait for each other.
+            conn.execute(text("SELECT pg_advisory_xact_lock(7234001)"))
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = conn
+        tables = inspect(conn).get_table_names()
+        if "alembic_version" not in tables and "tickets" in tables:
+            command.stamp(config, BASELINE_REVISION)
+        command.upgrade(config, "head")
 
 
 def ping(engine: Engine) -> None:

@@ -22,6 +22,7 @@ from core.models.catalog import CatalogItem
 from core.models.tickets import Ticket, TicketEvent
 from core.models.users import User
 from core.seed import seed_all
+from tests.core.test_migrations import current_revision, head_revision, schema_drift
 from tests.temporal_env import time_skipping_env
 from tests.utils.postgres import TempPostgres, pg_bin
 from workflows.grievance import GrievanceWorkflow
@@ -116,3 +117,20 @@ async def test_a_whole_case_writes_its_read_model_to_postgres(pg_engine, pg_url)
                        "rated", "closed", "published"]
     ecology = next(f for f in figures if f.unit_id == "ecology")
     assert ecology.closed == 1
+
+
+def test_migrations_build_the_models_schema_on_postgres(pg_engine):
+    assert schema_drift(pg_engine) == []
+    assert current_revision(pg_engine) == head_revision()
+
+
+def test_migrating_postgres_again_is_a_no_op(pg_engine):
+    def users() -> int:
+        with Session(pg_engine) as session:
+            return session.exec(select(func.count()).select_from(User)).one()
+
+    before = users()
+    seed_all(pg_engine)  # the compose migrate service on every `docker compose up`
+
+    assert current_revision(pg_engine) == head_revision()
+    assert users() == before
