@@ -53,9 +53,8 @@ class PublicationActivities:
             if input.confidential:
                 return False
             known = [input.complainant_name, input.complainant_phone]
-            ticket.public_summary = (
-                mask_text(input.description, known) + "\n---\n" + mask_text(input.result_summary, known)
-            )
+            ticket.public_summary = mask_text(input.description, known)
+            ticket.public_result = mask_text(input.result_summary, known)
             ticket.published = True
             session.add(ticket)
             session.commit()

@@ -61,7 +61,9 @@ class Ticket(SQLModel, table=True):
     reopen_count: int = 0
     calendar_fallback: bool = False
     published: bool = False
+    # What the public board shows once published: the grievance and its result, personal data masked.
     public_summary: str = Field(default="", sa_column=Column(Text))
+    public_result: str = Field(default="", sa_column=Column(Text))
     state: dict = Field(default_factory=dict, sa_column=Column(JSON))  # the workflow's full snapshot
     updated_at: datetime = Field(sa_type=UTCDateTime)
 

@@ -11,7 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import MetaData, Table, inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
@@ -50,6 +50,28 @@ def blank(tmp_path: Path) -> Engine:
     engine.dispose()
 
 
+def at_revision(engine: Engine, revision: str) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, revision)
+
+
+def insert_ticket(engine: Engine, **values) -> None:
+    """A tickets row in whatever schema the database has now, the required columns filled with blanks."""
+    with engine.begin() as conn:
+        table = Table("tickets", MetaData(), autoload_with=conn)
+        blanks = {}
+        for column in table.columns:
+            if column.nullable or column.name in values:
+                continue
+            python_type = column.type.python_type
+            blanks[column.name] = (datetime(2026, 11, 1) if python_type is datetime
+                                   else python_type() if python_type in (str, int, bool) else None)
+        conn.execute(table.insert().values({**blanks, **values}))
+
+
 def test_migrations_build_exactly_the_models_schema(engine: Engine):
     # The shared `engine` fixture is migrated like a real database; a model changed without a
     # migration shows up here as drift.
@@ -70,11 +92,12 @@ def test_a_second_run_changes_nothing_and_keeps_the_data(engine: Engine):
 
 
 def test_a_database_made_before_migrations_is_stamped_and_keeps_its_cases(blank: Engine):
-    # What `make run` left in data/ before the read model had migrations: tables from create_all.
-    SQLModel.metadata.create_all(blank)
-    with Session(blank) as session:
-        session.add(ticket("WR-20261101-0007"))
-        session.commit()
+    # What `make run` left in data/ before the read model had migrations: the baseline's tables made
+    # by create_all, with no alembic_version table.
+    at_revision(blank, BASELINE_REVISION)
+    with blank.begin() as conn:
+        conn.execute(text("DROP TABLE alembic_version"))
+    insert_ticket(blank, id="WR-20261101-0007", stage="closed", channel="web", description="路灯不亮")
 
     create_schema(blank)
 
@@ -96,6 +119,20 @@ def test_every_migration_steps_down_and_up_again(blank: Engine):
     create_schema(blank)
 
     assert schema_drift(blank) == []
+
+
+def test_published_cases_of_the_baseline_get_their_result_split_out(blank: Engine):
+    at_revision(blank, BASELINE_REVISION)
+    insert_ticket(blank, id="T-1", stage="closed", channel="web", description="x", published=True,
+                  public_summary="饭店油烟，张* 138****5678\n---\n已加装净化器")
+    insert_ticket(blank, id="T-2", stage="closed", channel="web", description="y", public_summary="")
+
+    create_schema(blank)
+
+    with Session(blank) as session:
+        published, unpublished = session.get(Ticket, "T-1"), session.get(Ticket, "T-2")
+    assert (published.public_summary, published.public_result) == ("饭店油烟，张* 138****5678", "已加装净化器")
+    assert (unpublished.public_summary, unpublished.public_result) == ("", None)
 
 
 def test_the_baseline_is_the_first_revision():

@@ -71,12 +71,14 @@ async def test_board_shows_only_published_summaries(site_without_temporal):
     now = datetime.now(UTC)
     engine = site_without_temporal.engine
     make_ticket(engine, "T-PUB", stage="closed", published=True, closed_at=now, rating="satisfied",
-                public_summary="饭店油烟，张* 138****5678\n---\n已加装净化器", description="秘密描述 张三 13812345678")
+                public_summary="饭店油烟，张* 138****5678", public_result="已加装净化器",
+                description="秘密描述 张三 13812345678")
     make_ticket(engine, "T-CONF", stage="closed", published=False, closed_at=now, confidential=True,
                 description="保密诉求")
     make_ticket(engine, "T-OPEN", stage="in_progress", description="未办结")
     page = (await site_without_temporal.client().get("/board")).text
     assert "T-PUB" in page and "已加装净化器" in page and "138****5678" in page
+    assert "<dt>诉求内容</dt>" in page and "<dt>办理结果</dt>" in page
     for hidden in ("秘密描述", "13812345678", "张三", "T-CONF", "保密诉求", "T-OPEN"):
         assert hidden not in page
 

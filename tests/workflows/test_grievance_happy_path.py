@@ -63,5 +63,6 @@ async def test_happy_path_closes_publishes_and_records_every_step(cases):
     assert [e.action for e in events] == actions
     assert ticket.stage == "closed" and ticket.published and ticket.rating == "satisfied"
     assert "13812345678" not in ticket.public_summary and "张三" not in ticket.public_summary
+    assert ticket.public_result == "已加装油烟净化器，复测达标"
     assert events[2].actor_id == CENTRE.id and events[2].role == "dispatcher"
     assert events[2].stage_before == "received" and events[2].stage_after == "dispatched"
