@@ -12,6 +12,7 @@ import math
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qsl
 from xml.etree import ElementTree as ET
 from zoneinfo import ZoneInfo
 
@@ -412,6 +413,14 @@ async def _form(request: Request) -> tuple[dict, list[tuple[Attachment, bytes]]]
         if not isinstance(body, dict):
             raise Open311Error(400, "the body must be a JSON object")
         return {k: v if isinstance(v, str) else _scalar(k, v) for k, v in body.items()}, []
+    if "application/x-www-form-urlencoded" in content_type:
+        # Starlette reads unescaped bytes of a urlencoded body as Latin-1; clients such as `curl -d`
+        # send Chinese as raw UTF-8, so the body is decoded as UTF-8 here (escaped bytes too).
+        try:
+            body = (await request.body()).decode("utf-8")
+        except UnicodeDecodeError:
+            raise Open311Error(400, "the body is not valid UTF-8") from None
+        return dict(parse_qsl(body, keep_blank_values=True)), []
     form = await request.form()
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     media = []

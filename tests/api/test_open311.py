@@ -131,6 +131,23 @@ async def test_post_creates_a_grievance_and_is_idempotent(api):
     assert (await api.get("/open311/v2/tokens/tk99999999.json")).status_code == 404
 
 
+async def test_a_form_body_with_raw_utf8_keeps_its_chinese(api):
+    # `curl -d "description=楼下..."` sends the characters unescaped; browsers escape them. Both must
+    # arrive as the same Chinese text, and a body that is not UTF-8 at all is refused whole.
+    form = "&".join(f"{k}={v}" for k, v in {**VALID, "description": "楼下饭店油烟直排，熏得窗户不敢开"}.items())
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    created = await api.post("/open311/v2/requests.json", content=form.encode("utf-8"), headers=headers)
+    assert created.status_code == 201, created.text
+    ticket = await wait_for_ticket(api, created.json()[0]["service_request_id"])
+    assert ticket.description == "楼下饭店油烟直排，熏得窗户不敢开"
+
+    before = intake_count(api)
+    broken = await api.post("/open311/v2/requests.json", content=form.encode("gbk"), headers=headers)
+    assert broken.status_code == 400
+    assert broken.json() == [{"code": 400, "description": "the body is not valid UTF-8"}]
+    assert intake_count(api) == before
+
+
 async def test_get_request_masks_personal_data_and_reports_status(api):
     created = (await api.post("/open311/v2/requests.json", data=VALID)).json()[0]["service_request_id"]
     await wait_for_ticket(api, created)
