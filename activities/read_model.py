@@ -85,6 +85,7 @@ def _ticket_fields(s: GrievanceState) -> dict:
         "lat": intake.lat,
         "lng": intake.lng,
         "category_hint": intake.category_hint,
+        "requested_item_code": intake.requested_item_code,
         "complainant_name": intake.complainant.name,
         "complainant_phone": intake.complainant.phone,
         "confidential": intake.confidential,

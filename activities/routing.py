@@ -29,6 +29,7 @@ class ProposeRoutingInput:
     text: str
     street_id: str | None = None
     category_hint: str = ""
+    requested_item_code: str = ""
 
 
 @dataclass
@@ -63,7 +64,8 @@ class RoutingActivities:
 
         with Session(self.engine) as session:
             version, candidates = routing.propose(
-                session, input.text, street_id=input.street_id, category_hint=input.category_hint
+                session, input.text, street_id=input.street_id, category_hint=input.category_hint,
+                requested_item_code=input.requested_item_code,
             )
         return RoutingProposal(
             catalog_version=version or 0,

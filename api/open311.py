@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from api.deps import EngineDep, SessionDep, SettingsDep
 from api.intake import submit
@@ -237,8 +237,8 @@ async def create_request(fmt: str, request: Request, session: SessionDep, engine
         return GrievanceInput(
             ticket_id=ticket_id, channel=Channel.API, description=text, received_at=datetime.now(UTC),
             reporter=reporter, dispatch_owner_id=settings.centre_unit_id, address=address, lat=lat, lng=lng,
-            category_hint=item.category, complainant=Complainant(name=name, phone=phone, email=email),
-            street_id=street_id, attachments=attachments,
+            category_hint=item.category, requested_item_code=item.code,
+            complainant=Complainant(name=name, phone=phone, email=email), street_id=street_id, attachments=attachments,
         )
 
     attachments = store(settings.data_dir, media)  # validated in _form; stored once by content hash
@@ -302,7 +302,10 @@ async def list_requests(fmt: str, request: Request, session: SessionDep, setting
             raise Open311Error(400, "the window between start_date and end_date is at most 90 days")
         stmt = stmt.where(Ticket.received_at >= start, Ticket.received_at <= end)
         if params.get("service_code"):
-            stmt = stmt.where(col(Ticket.item_code).in_(params["service_code"].split(",")))
+            # The dispatcher's item once dispatched; until then the one the client asked for.
+            codes = params["service_code"].split(",")
+            stmt = stmt.where(or_(col(Ticket.item_code).in_(codes),
+                                  col(Ticket.item_code).is_(None) & col(Ticket.requested_item_code).in_(codes)))
         status = params.get("status")
         if status:
             if status not in ("open", "closed"):
@@ -310,8 +313,8 @@ async def list_requests(fmt: str, request: Request, session: SessionDep, setting
             closed = col(Ticket.stage).in_(CLOSED_STAGES)
             stmt = stmt.where(closed if status == "closed" else ~closed)
     rows = session.exec(stmt.order_by(col(Ticket.received_at).desc()).limit(MAX_LIST)).all()
-    units = _unit_names(session, rows)
-    return render(fmt, "requests", [_request_view(t, units, settings.timezone) for t in rows])
+    units, items = _unit_names(session, rows), _requested_names(session, rows)
+    return render(fmt, "requests", [_request_view(t, units, items, settings.timezone) for t in rows])
 
 
 @router.get("/requests/{name}", summary="One service request")
@@ -323,7 +326,8 @@ async def get_request(name: str, session: SessionDep, settings: SettingsDep) -> 
         if intake is None or intake.payload.get("confidential"):
             raise Open311Error(404, f"service_request_id {ticket_id} not found")
         return render(fmt, "requests", [_intake_view(intake, settings.timezone)])
-    return render(fmt, "requests", [_request_view(ticket, _unit_names(session, [ticket]), settings.timezone)])
+    units, items = _unit_names(session, [ticket]), _requested_names(session, [ticket])
+    return render(fmt, "requests", [_request_view(ticket, units, items, settings.timezone)])
 
 
 def _unit_names(session: Session, tickets: list[Ticket]) -> dict[str, str]:
@@ -333,7 +337,13 @@ def _unit_names(session: Session, tickets: list[Ticket]) -> dict[str, str]:
     return {u.id: u.name_zh for u in session.exec(select(Unit).where(col(Unit.id).in_(ids)))}
 
 
-def _request_view(t: Ticket, units: dict[str, str], tz: str) -> dict:
+def _requested_names(session: Session, tickets: list[Ticket]) -> dict[str, str]:
+    """Names of the items clients asked for, for cases not dispatched yet."""
+    codes = {t.requested_item_code for t in tickets if t.requested_item_code and not t.item_code}
+    return {code: item.name_zh for code in codes if (item := catalog.get_item(session, code)) is not None}
+
+
+def _request_view(t: Ticket, units: dict[str, str], items: dict[str, str], tz: str) -> dict:
     known = [t.complainant_name, t.complainant_phone]
     closed = t.stage in CLOSED_STAGES
     notes = {"closed": "已办结 closed", "rejected": "无效诉求 rejected", "merged": "重复诉求，已合并 merged"}
@@ -341,8 +351,8 @@ def _request_view(t: Ticket, units: dict[str, str], tz: str) -> dict:
         "service_request_id": t.id,
         "status": "closed" if closed else "open",
         "status_notes": notes.get(t.stage, _stage_note(t.stage)),
-        "service_name": t.item_name or None,
-        "service_code": t.item_code,
+        "service_name": t.item_name or items.get(t.requested_item_code) or None,
+        "service_code": t.item_code or t.requested_item_code or None,
         "description": mask_text(t.description, known),
         "agency_responsible": units.get(t.primary_unit_id or ""),
         "service_notice": None,
@@ -364,7 +374,8 @@ def _intake_view(intake: Intake, tz: str) -> dict:
     known = [complainant.get("name", ""), complainant.get("phone", "")]
     return {
         "service_request_id": intake.ticket_id, "status": "open", "status_notes": _stage_note("received"),
-        "service_name": None, "service_code": None, "description": mask_text(payload.get("description", ""), known),
+        "service_name": None, "service_code": payload.get("requested_item_code") or None,
+        "description": mask_text(payload.get("description", ""), known),
         "agency_responsible": None, "service_notice": None, "requested_datetime": _iso(intake.created_at, tz),
         "updated_datetime": _iso(intake.created_at, tz), "expected_datetime": None,
         "address": mask_text(payload.get("address", ""), known) or None, "address_id": None, "zipcode": None,

@@ -33,6 +33,7 @@ EXAMPLE_WEIGHT = 1
 BM25_K1 = 1.2
 BM25_B = 0.5
 CATEGORY_BOOST = 1.25
+REQUESTED_ITEM_BOOST = 1.5
 # A grievance whose tokens overlap a confirmed text (routing.learn) by this much (Jaccard) leans to its item.
 LEARNED_MIN_OVERLAP = 0.3
 LEARNED_NEIGHBOURS = 10
@@ -85,9 +86,13 @@ _lock = threading.Lock()
 
 
 def propose(
-    session: Session, text: str, *, street_id: str | None = None, category_hint: str = "", limit: int = 3
+    session: Session, text: str, *, street_id: str | None = None, category_hint: str = "",
+    requested_item_code: str = "", limit: int = 3,
 ) -> tuple[int | None, list[Candidate]]:
-    """(catalog_version, top candidates). Applies the street override's primary unit when street_id has one."""
+    """(catalog_version, top candidates). Applies the street override's primary unit when street_id has one.
+
+    category_hint and requested_item_code (the service an Open311 client chose) weigh in; the text decides.
+    """
     version = current_version(session)
     if version is None:
         return None, []
@@ -97,6 +102,8 @@ def propose(
         return version, []
     if category_hint in CATEGORY_LABELS:
         scores = np.where(index.categories == category_hint, scores * CATEGORY_BOOST, scores)
+    if requested_item_code in index.codes:
+        scores[index.codes.index(requested_item_code)] *= REQUESTED_ITEM_BOOST
     top = float(scores.max())
     if top <= 0:
         return version, []

@@ -82,7 +82,8 @@ class CaseEffects:
         try:
             return await workflow.execute_activity_method(
                 RoutingActivities.propose_routing,
-                ProposeRoutingInput(intake.description, intake.street_id, intake.category_hint),
+                ProposeRoutingInput(intake.description, intake.street_id, intake.category_hint,
+                                    intake.requested_item_code),
                 start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ROUTING_RETRY,
             )
         except ActivityError:

@@ -107,6 +107,7 @@ class GrievanceInput:
     lat: float | None = None
     lng: float | None = None
     category_hint: str = ""
+    requested_item_code: str = ""  # the catalog item an Open311 client asked for: a hint, the dispatcher decides
     complainant: Complainant = field(default_factory=Complainant)
     attachments: list[Attachment] = field(default_factory=list)
     whistle_unit_id: str | None = None  # the street that whistled, for whistle cases

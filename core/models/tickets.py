@@ -29,6 +29,7 @@ class Ticket(SQLModel, table=True):
     lat: float | None = None
     lng: float | None = None
     category_hint: str = ""
+    requested_item_code: str = ""  # asked for by an Open311 client; item_code is what the dispatcher chose
     complainant_name: str = ""
     complainant_phone: str = ""
     confidential: bool = False

@@ -160,6 +160,8 @@ async def test_get_request_masks_personal_data_and_reports_status(api):
                   "expected_datetime", "address", "lat", "long", "media_url", "status_notes"):
         assert field in request
     assert request["requested_datetime"].endswith("+08:00")
+    # Not dispatched yet: the service the client asked for, until the dispatcher chooses the item.
+    assert request["service_code"] == "MK-002" and request["service_name"]
     root = ET.fromstring((await api.get(f"/open311/v2/requests/{created}.xml")).content)
     assert root.tag == "service_requests" and root.findtext("request/status") == "open"
     assert (await api.get("/open311/v2/requests/2026-0101-999999.json")).status_code == 404
@@ -175,6 +177,8 @@ async def test_list_requests_filters(api):
     assert {r["service_request_id"] for r in listed.json()} == {a, b}
     by_id = await api.get(f"/open311/v2/requests.json?service_request_id={a}")
     assert [r["service_request_id"] for r in by_id.json()] == [a]
+    by_service = await api.get("/open311/v2/requests.json?service_code=MK-001")
+    assert [r["service_request_id"] for r in by_service.json()] == [b]
     assert (await api.get("/open311/v2/requests.json?status=closed")).json() == []
     assert len((await api.get("/open311/v2/requests.json?status=open")).json()) == 2
     too_wide = await api.get("/open311/v2/requests.json?start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z")

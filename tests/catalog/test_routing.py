@@ -106,6 +106,18 @@ def test_confirmed_choices_do_not_pull_unseen_grievances_away(demo: Session):
     assert warm["top1"] >= cold["top1"] and warm["top3"] >= cold["top3"]
 
 
+def test_the_item_a_client_asked_for_weighs_in_but_the_text_decides(demo: Session):
+    text = "小区门口的路灯坏了，晚上很黑"
+    _, plain = propose(demo, text)
+    runner_up = plain[1].item_code
+
+    _, asked = propose(demo, text, requested_item_code=runner_up)
+    _, unrelated = propose(demo, text, requested_item_code="MK-001")  # food safety: nothing to do with lamps
+
+    assert asked[0].item_code == runner_up
+    assert unrelated[0].item_code == plain[0].item_code
+
+
 def test_learn_rejects_an_unknown_item(demo: Session):
     with pytest.raises(CatalogError):
         learn(demo, "XX-999", "whatever")
