@@ -52,6 +52,16 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BASELINE_REVISION = "0001"
 
 
+def migrations_config(connection=None):
+    """Alembic's configuration for core/migrations, migrating on `connection` when one is given."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
 def create_schema(engine: Engine) -> None:
     """Bring the read model to the newest schema with the Alembic migrations in core/migrations.
 
@@ -60,15 +70,12 @@ def create_schema(engine: Engine) -> None:
     first, so its data stays and only later migrations run on it.
     """
     from alembic import command
-    from alembic.config import Config
 
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             # Two migrators at once (compose's migrate service and a hand run) wait for each other.
             conn.execute(text("SELECT pg_advisory_xact_lock(7234001)"))
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        config.attributes["connection"] = conn
+        config = migrations_config(conn)
         tables = inspect(conn).get_table_names()
         if "alembic_version" not in tables and "tickets" in tables:
             command.stamp(config, BASELINE_REVISION)

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, Table, inspect, text
@@ -16,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
 import core.models  # noqa: F401  (registers every table)
-from core.db import BASELINE_REVISION, MIGRATIONS, create_schema, make_engine
+from core.db import BASELINE_REVISION, create_schema, make_engine, migrations_config
 from core.models.tickets import Ticket
 
 
@@ -27,9 +26,7 @@ def schema_drift(engine: Engine) -> list:
 
 
 def head_revision() -> str:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    return ScriptDirectory.from_config(config).get_current_head()
+    return ScriptDirectory.from_config(migrations_config()).get_current_head()
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -51,11 +48,8 @@ def blank(tmp_path: Path) -> Engine:
 
 
 def at_revision(engine: Engine, revision: str) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, revision)
+        command.upgrade(migrations_config(conn), revision)
 
 
 def insert_ticket(engine: Engine, **values) -> None:
@@ -109,11 +103,8 @@ def test_a_database_made_before_migrations_is_stamped_and_keeps_its_cases(blank:
 
 def test_every_migration_steps_down_and_up_again(blank: Engine):
     create_schema(blank)
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
     with blank.begin() as conn:
-        config.attributes["connection"] = conn
-        command.downgrade(config, "base")
+        command.downgrade(migrations_config(conn), "base")
     assert inspect(blank).get_table_names() == ["alembic_version"]
 
     create_schema(blank)
@@ -136,6 +127,4 @@ def test_published_cases_of_the_baseline_get_their_result_split_out(blank: Engin
 
 
 def test_the_baseline_is_the_first_revision():
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    assert ScriptDirectory.from_config(config).get_base() == BASELINE_REVISION
+    assert ScriptDirectory.from_config(migrations_config()).get_base() == BASELINE_REVISION
