@@ -8,6 +8,6 @@ COPY api api
 COPY web web
 COPY scripts scripts
 COPY worker.py ./
-RUN pip install --no-cache-dir . && (test ! -d web/translations || pybabel compile -d web/translations -D messages)
+RUN pip install --no-cache-dir . && (test ! -d core/translations || pybabel compile -d core/translations -D messages)
 ENV PYTHONUNBUFFERED=1
 EXPOSE 8000

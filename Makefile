@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP) translations
 
 translations: $(STAMP)
-	@if [ -d web/translations ]; then $(VENV)/bin/pybabel compile --use-fuzzy -d web/translations -D messages -q 2>/dev/null || $(VENV)/bin/pybabel compile -d web/translations -D messages; fi
+	@if [ -d core/translations ]; then $(VENV)/bin/pybabel compile --use-fuzzy -d core/translations -D messages -q 2>/dev/null || $(VENV)/bin/pybabel compile -d core/translations -D messages; fi
 
 # Debian packages the browser, PostgreSQL and PDF tests need; installed only when missing (needs root).
 system-deps:

@@ -14,8 +14,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from temporalio import activity
 
+from core.messages import Actor, GrievanceState, Stage
 from core.models.tickets import Ticket, TicketEvent
-from workflows.messages import Actor, GrievanceState, Stage
 
 
 @dataclass

@@ -16,8 +16,8 @@ from temporalio.exceptions import ApplicationError
 from core import catalog
 from core.clock_plans import load_tiers, resolve
 from core.config import Settings
+from core.messages import Actor, DispatchPlan, Role, RoutingCandidate, RoutingProposal, UnitRef
 from core.models.catalog import Unit
-from workflows.messages import Actor, DispatchPlan, Role, RoutingCandidate, RoutingProposal, UnitRef
 
 NOT_ON_CATALOG = "NotOnCatalog"
 UNKNOWN = "BadInput"

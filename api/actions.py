@@ -1,6 +1,6 @@
 """The one place where a signed-in person's action becomes a workflow update.
 
-`actor_for` turns an account into a workflows.messages.Actor (never from form fields); `send`
+`actor_for` turns an account into a core.messages.Actor (never from form fields); `send`
 executes the update and turns a refusal into a PageError with an HTTP status and a translated
 message: Forbidden 403 (logged), WrongState 409, MissingReason / BadInput / NotOnCatalog 400,
 unknown ticket 404, finished workflow 409, Temporal unreachable 503.
@@ -20,8 +20,8 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.auth import CurrentUser
 from api.errors import PageError
-from web.i18n import N_, _
-from workflows.messages import ActionResult, Actor, Role
+from core.i18n import N_, _
+from core.messages import ActionResult, Actor, Role
 
 log = logging.getLogger("api.actions")
 

@@ -22,10 +22,10 @@ from sqlmodel import Session, select
 from api.deps import SessionDep
 from api.errors import LoginRequired, PageError
 from core import catalog
+from core.i18n import _
+from core.messages import Role
 from core.models.users import User
 from core.security import verify_password
-from web.i18n import _
-from workflows.messages import Role
 
 log = logging.getLogger("api.auth")
 

@@ -27,9 +27,9 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from core.config import Settings
+from core.messages import GrievanceInput
 from core.models.tickets import Intake, TicketCounter
 from workflows.grievance import GrievanceWorkflow
-from workflows.messages import GrievanceInput
 
 log = logging.getLogger(__name__)
 _PAYLOAD = TypeAdapter(GrievanceInput)

@@ -25,11 +25,11 @@ from api.intake import submit
 from api.uploads import MAX_BYTES, describe, sniff, store
 from core import catalog
 from core.masking import mask_text
+from core.messages import Actor, Attachment, Channel, Complainant, GrievanceInput, Role
 from core.models.catalog import CatalogItem, Unit
 from core.models.tickets import Intake, Ticket
 from core.models.users import ApiToken
 from core.security import hash_token
-from workflows.messages import Actor, Attachment, Channel, Complainant, GrievanceInput, Role
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 

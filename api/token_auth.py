@@ -15,9 +15,9 @@ from sqlmodel import Session, select
 from api.auth import CurrentUser, load_user, require_roles
 from api.deps import SessionDep
 from api.errors import PageError
+from core.messages import Role
 from core.models.users import ApiToken, User
 from core.security import hash_token, new_api_token
-from workflows.messages import Role
 
 bearer = HTTPBearer(auto_error=False, description="An API token: `python -m scripts.create_token <username>`")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from workflows.messages import Attachment
+from core.messages import Attachment
 
 MAX_BYTES = 5 * 1024 * 1024
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from core.durations import parse_duration, parse_plan
-from workflows.messages import ClockPlan
+from core.messages import ClockPlan
 
 DEFAULT_TIERS: dict[str, dict[str, str]] = {
     # Urgent (e.g. gas smell, burst water main): accept in 2 working hours, close the next day.

@@ -12,12 +12,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from core.db import create_schema
+from core.messages import Role
 from core.models.calendar import CalendarDay
 from core.models.catalog import Unit
 from core.models.users import ApiToken, User
 from core.security import hash_password, hash_token
 from core.workcalendar import seed_rows_from_chinesecalendar
-from workflows.messages import Role
 
 DEMO_PASSWORD = "demo1234"
 DEMO_API_KEY = "demo-open311-key"  # only seeded outside production, for trying the Open311 API

@@ -17,10 +17,10 @@ from core import catalog
 from core.catalog import CATEGORY_LABELS, LEVELS
 from core.clock_plans import ClockPlanError, resolve
 from core.durations import parse_duration, parse_plan
+from core.i18n import _
 from core.models.calendar import CalendarDay
 from core.models.catalog import CatalogItem, CatalogVersion, Unit
 from web.catalog_view import duration_words
-from web.i18n import _
 from web.routes.common import text
 from web.templating import TZ
 

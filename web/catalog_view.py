@@ -16,8 +16,8 @@ from sqlmodel import Session, col, select
 from core import catalog
 from core.clock_plans import resolve
 from core.durations import parse_duration
+from core.i18n import N_, _
 from core.models.catalog import CatalogItem, StreetOverride, Unit
-from web.i18n import N_, _
 
 PAGE_SIZE = 30
 LEVELS = {"city": N_("City level"), "district": N_("District level"), "street": N_("Street / township level")}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.catalog import CATEGORY_LABELS
-from web.i18n import N_, _, current_locale
+from core.i18n import N_, _, current_locale
 
 STAGES = {
     "received": N_("Received"),

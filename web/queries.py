@@ -15,10 +15,10 @@ from sqlmodel import Session, col, select
 
 from api.auth import CurrentUser
 from core.config import Settings
+from core.i18n import current_locale
+from core.messages import Channel, Role, Stage
 from core.models.catalog import Unit
 from core.models.tickets import Notice, Ticket
-from web.i18n import current_locale
-from workflows.messages import Channel, Role, Stage
 
 PAGE_SIZE = 50
 OPEN = [s.value for s in (Stage.RECEIVED, Stage.DISPATCHED, Stage.IN_PROGRESS, Stage.REVIEW)]

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
+from core.messages import Stage
 from core.models.tickets import Ticket
-from workflows.messages import Stage
 
 WINDOW = timedelta(days=30)
 

@@ -18,8 +18,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from starlette.responses import HTMLResponse
 
 from api.auth import csrf_token
+from core.i18n import HTML_LANG, _, current_locale, translations
 from web import labels
-from web.i18n import HTML_LANG, _, current_locale, translations
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 TZ = ZoneInfo("Asia/Shanghai")

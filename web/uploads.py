@@ -7,8 +7,8 @@ from starlette.datastructures import UploadFile
 
 from api.errors import PageError
 from api.uploads import MAX_BYTES, describe, path_of, sniff, store
-from web.i18n import _
-from workflows.messages import Attachment
+from core.i18n import _
+from core.messages import Attachment
 
 MAX_FILES = 3
 MAX_REQUEST_BYTES = MAX_FILES * MAX_BYTES + 512 * 1024  # the photos plus the text fields

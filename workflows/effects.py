@@ -21,8 +21,9 @@ with workflow.unsafe.imports_passed_through():
     from activities.publication import ProposeCatalogChangeInput, PublicationActivities, PublishCaseInput
     from activities.read_model import ReadModelActivities, RecordEventInput
     from activities.routing import LearnRoutingInput, PlanDispatchInput, ProposeRoutingInput, RoutingActivities
-    from workflows import guards, search_attributes
-    from workflows.messages import Actor, DispatchPlan, GrievanceState, HistoryEntry, RoutingProposal, Stage
+    from core import guards
+    from core.messages import Actor, DispatchPlan, GrievanceState, HistoryEntry, RoutingProposal, Stage
+    from workflows import search_attributes
 
 LOCAL_TIMEOUT = timedelta(seconds=30)
 ACTIVITY_TIMEOUT = timedelta(minutes=2)

@@ -20,10 +20,9 @@ with workflow.unsafe.imports_passed_through():
     import activities.publication  # noqa: F401
     import activities.read_model  # noqa: F401
     import activities.routing  # noqa: F401
+    from core import guards, supervision
     from core.durations import DurationError, parse_duration
-    from workflows import guards, supervision
-    from workflows.effects import CaseEffects
-    from workflows.messages import (
+    from core.messages import (
         SYSTEM_ACTOR,
         AcceptInput,
         ActionResult,
@@ -48,10 +47,10 @@ with workflow.unsafe.imports_passed_through():
         ReassignInput,
         RejectInput,
         ReviewInput,
-        Role,
         Stage,
         SubmitResultInput,
     )
+    from workflows.effects import CaseEffects
 
 WORKING = (Stage.DISPATCHED, Stage.IN_PROGRESS, Stage.REVIEW)
 CLOCKED = (Stage.RECEIVED, *WORKING)
@@ -105,8 +104,7 @@ class GrievanceWorkflow:
 
     @dispatch.validator
     def validate_dispatch(self, input: DispatchInput) -> None:
-        guards.require_stage(self._s, Stage.RECEIVED)
-        guards.require_dispatcher(self._s, input.actor)
+        guards.authorize(guards.Action.DISPATCH, self._s, input.actor)
         if not input.item_code or not input.primary_unit_id:
             raise guards.fail("choose a catalog item and a responsible unit", guards.BAD_INPUT)
 
@@ -126,8 +124,8 @@ class GrievanceWorkflow:
 
     @reject.validator
     def validate_reject(self, input: RejectInput) -> None:
-        guards.require_stage(self._s, Stage.RECEIVED)
-        guards.require_dispatcher(self._s, input.actor)
+        action = guards.Action.MERGE if input.duplicate_of else guards.Action.REJECT
+        guards.authorize(action, self._s, input.actor)
         guards.require_reason(input.reason)
         if input.duplicate_of == self._s.ticket_id:
             raise guards.fail("a ticket cannot be a duplicate of itself", guards.BAD_INPUT)
@@ -147,9 +145,7 @@ class GrievanceWorkflow:
 
     @accept.validator
     def validate_accept(self, input: AcceptInput) -> None:
-        guards.require_stage(self._s, Stage.DISPATCHED)
-        guards.require_primary_handler(self._s, input.actor)
-        guards.require_no_pending(self._s)
+        guards.authorize(guards.Action.ACCEPT, self._s, input.actor)
 
     @workflow.update
     async def add_progress(self, input: ProgressInput) -> ActionResult:
@@ -162,11 +158,8 @@ class GrievanceWorkflow:
 
     @add_progress.validator
     def validate_add_progress(self, input: ProgressInput) -> None:
-        guards.require_stage(self._s, Stage.DISPATCHED, Stage.IN_PROGRESS)
-        guards.require_involved_handler(self._s, input.actor)
+        guards.authorize(guards.Action.PROGRESS, self._s, input.actor)
         guards.require_reason(input.note, "progress note")
-        if self._s.stage == Stage.DISPATCHED and input.actor.unit_id == self._s.primary.id:
-            raise guards.fail("accept the ticket before reporting progress", guards.WRONG_STATE)
 
     @workflow.update
     async def request_bounce(self, input: BounceRequestInput) -> ActionResult:
@@ -180,9 +173,7 @@ class GrievanceWorkflow:
 
     @request_bounce.validator
     def validate_request_bounce(self, input: BounceRequestInput) -> None:
-        guards.require_stage(self._s, Stage.DISPATCHED, Stage.IN_PROGRESS)
-        guards.require_primary_handler(self._s, input.actor)
-        guards.require_no_pending(self._s)
+        guards.authorize(guards.Action.REQUEST_BOUNCE, self._s, input.actor)
         guards.require_reason(input.reason)
         if not input.claimed_item_code:
             raise guards.fail("name the catalog item that applies instead", guards.BAD_INPUT, field="claimed_item_code")
@@ -210,11 +201,7 @@ class GrievanceWorkflow:
 
     @rule_bounce.validator
     def validate_rule_bounce(self, input: BounceRulingInput) -> None:
-        guards.require_pending(self._s, "bounce")
-        if input.actor.role != Role.SUPERVISOR:
-            guards.require_dispatcher(self._s, input.actor)
-        else:
-            guards.require_supervisor(self._s, input.actor)
+        guards.authorize(guards.Action.RULE_BOUNCE, self._s, input.actor)
         guards.require_reason(input.reason)
 
     @workflow.update
@@ -228,9 +215,7 @@ class GrievanceWorkflow:
 
     @request_extension.validator
     def validate_request_extension(self, input: ExtensionRequestInput) -> None:
-        guards.require_stage(self._s, Stage.IN_PROGRESS)
-        guards.require_primary_handler(self._s, input.actor)
-        guards.require_no_pending(self._s)
+        guards.authorize(guards.Action.REQUEST_EXTENSION, self._s, input.actor)
         guards.require_reason(input.reason)
         try:
             parse_duration(input.extra)
@@ -261,8 +246,7 @@ class GrievanceWorkflow:
 
     @rule_extension.validator
     def validate_rule_extension(self, input: ExtensionRulingInput) -> None:
-        guards.require_pending(self._s, "extension")
-        guards.require_supervisor(self._s, input.actor)
+        guards.authorize(guards.Action.RULE_EXTENSION, self._s, input.actor)
         guards.require_reason(input.reason)
 
     # ---- 督 supervise (by hand; the clocks are in the run loop) ----
@@ -279,8 +263,7 @@ class GrievanceWorkflow:
 
     @escalate.validator
     def validate_escalate(self, input: EscalateInput) -> None:
-        guards.require_stage(self._s, *CLOCKED)
-        guards.require_supervisor(self._s, input.actor)
+        guards.authorize(guards.Action.ESCALATE, self._s, input.actor)
         guards.require_reason(input.reason)
 
     @workflow.update
@@ -301,8 +284,7 @@ class GrievanceWorkflow:
 
     @reassign.validator
     def validate_reassign(self, input: ReassignInput) -> None:
-        guards.require_stage(self._s, *CLOCKED)
-        guards.require_supervisor(self._s, input.actor)
+        guards.authorize(guards.Action.REASSIGN, self._s, input.actor)
         guards.require_reason(input.reason)
         if not (input.item_code or self._s.item_code):
             raise guards.fail("choose a catalog item", guards.BAD_INPUT, field="item_code")
@@ -321,11 +303,8 @@ class GrievanceWorkflow:
 
     @open_consultation.validator
     def validate_open_consultation(self, input: ConsultationInput) -> None:
-        guards.require_stage(self._s, Stage.DISPATCHED, Stage.IN_PROGRESS)
-        guards.require_supervisor(self._s, input.actor)
+        guards.authorize(guards.Action.OPEN_CONSULTATION, self._s, input.actor)
         guards.require_reason(input.reason)
-        if self._s.pending is not None and self._s.pending.kind != "bounce":
-            guards.require_no_pending(self._s)
         if len(set(input.unit_ids)) < 2:
             raise guards.fail("a consultation names at least two units in dispute", guards.BAD_INPUT, field="unit_ids")
 
@@ -348,8 +327,7 @@ class GrievanceWorkflow:
 
     @rule_consultation.validator
     def validate_rule_consultation(self, input: ConsultationRulingInput) -> None:
-        guards.require_pending(self._s, "consultation")
-        guards.require_supervisor(self._s, input.actor)
+        guards.authorize(guards.Action.RULE_CONSULTATION, self._s, input.actor)
         guards.require_reason(input.reason, "ruling")
         if not input.primary_unit_id:
             raise guards.fail("the ruling names the responsible unit", guards.BAD_INPUT, field="primary_unit_id")
@@ -369,9 +347,7 @@ class GrievanceWorkflow:
 
     @submit_result.validator
     def validate_submit_result(self, input: SubmitResultInput) -> None:
-        guards.require_stage(self._s, Stage.IN_PROGRESS)
-        guards.require_primary_handler(self._s, input.actor)
-        guards.require_no_pending(self._s)
+        guards.authorize(guards.Action.SUBMIT, self._s, input.actor)
         guards.require_reason(input.summary, "result summary")
 
     @workflow.update
@@ -392,8 +368,7 @@ class GrievanceWorkflow:
 
     @review.validator
     def validate_review(self, input: ReviewInput) -> None:
-        guards.require_stage(self._s, Stage.REVIEW)
-        guards.require_reviewer(self._s, input.actor)
+        guards.authorize(guards.Action.REVIEW, self._s, input.actor)
         if not input.approve:
             guards.require_reason(input.reason, "reason for rework")
 
@@ -414,8 +389,7 @@ class GrievanceWorkflow:
 
     @rate.validator
     def validate_rate(self, input: RateInput) -> None:
-        guards.require_stage(self._s, Stage.RATING)
-        guards.require_rater(self._s, input.actor)
+        guards.authorize(guards.Action.RATE, self._s, input.actor)
         if input.score is not None and not 0 <= input.score <= 100:
             raise guards.fail("a score is between 0 and 100", guards.BAD_INPUT, field="score")
         if input.rating == Rating.DISSATISFIED and not (input.comment or "").strip():

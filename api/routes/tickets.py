@@ -22,11 +22,7 @@ from api.token_auth import ApiUser, require_api_roles
 from core import catalog
 from core.duplicates import find_duplicates
 from core.masking import mask_name, mask_phone, mask_text
-from core.models.tickets import Notice, Ticket, TicketEvent
-from web import queries
-from web.routes.common import temporal_client
-from workflows.grievance import GrievanceWorkflow
-from workflows.messages import (
+from core.messages import (
     AcceptInput,
     Actor,
     BounceRequestInput,
@@ -50,6 +46,10 @@ from workflows.messages import (
     Role,
     SubmitResultInput,
 )
+from core.models.tickets import Notice, Ticket, TicketEvent
+from web import queries
+from web.routes.common import temporal_client
+from workflows.grievance import GrievanceWorkflow
 
 router = APIRouter(prefix="/api/v1", tags=["tickets"])
 Text = Annotated[str, Field(min_length=1, max_length=4000)]

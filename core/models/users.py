@@ -14,7 +14,7 @@ class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(unique=True, index=True, max_length=64)
     display_name: str = ""
-    role: str = Field(index=True)  # see workflows.messages.Role
+    role: str = Field(index=True)  # see core.messages.Role
     unit_id: str | None = Field(default=None, foreign_key="units.id", index=True)
     password_hash: str
     active: bool = True

@@ -17,9 +17,9 @@ import httpx
 import pytest
 from temporalio.client import Client, WorkflowExecutionStatus
 
+from core.messages import Actor, Channel, DispatchInput, GrievanceInput, Role
 from tests.utils.net import free_port
 from workflows.grievance import GrievanceWorkflow
-from workflows.messages import Actor, Channel, DispatchInput, GrievanceInput, Role
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.devserver

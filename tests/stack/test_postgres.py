@@ -18,15 +18,7 @@ from api.main import create_app
 from core.config import Settings
 from core.db import make_engine
 from core.evaluation import compute_unit_figures
-from core.models.catalog import CatalogItem
-from core.models.tickets import Ticket, TicketEvent
-from core.models.users import User
-from core.seed import seed_all
-from tests.core.test_migrations import current_revision, head_revision, schema_drift
-from tests.temporal_env import time_skipping_env
-from tests.utils.postgres import TempPostgres, pg_bin
-from workflows.grievance import GrievanceWorkflow
-from workflows.messages import (
+from core.messages import (
     AcceptInput,
     Actor,
     Channel,
@@ -38,6 +30,14 @@ from workflows.messages import (
     Role,
     SubmitResultInput,
 )
+from core.models.catalog import CatalogItem
+from core.models.tickets import Ticket, TicketEvent
+from core.models.users import User
+from core.seed import seed_all
+from tests.core.test_migrations import current_revision, head_revision, schema_drift
+from tests.temporal_env import time_skipping_env
+from tests.utils.postgres import TempPostgres, pg_bin
+from workflows.grievance import GrievanceWorkflow
 
 pytestmark = [pytest.mark.postgres,
               pytest.mark.skipif(pg_bin() is None, reason="PostgreSQL is not installed (apt-get install postgresql)")]

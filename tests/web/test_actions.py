@@ -11,10 +11,10 @@ from temporalio.exceptions import ApplicationError
 from api.actions import actor_for, citizen_actor, refusal, send
 from api.auth import load_user
 from api.errors import PageError
+from core.i18n import set_locale
+from core.messages import AcceptInput, Actor, Role
 from core.models.users import User
-from web.i18n import set_locale
 from workflows.grievance import GrievanceWorkflow
-from workflows.messages import AcceptInput, Actor, Role
 
 
 def _user(engine, username):

@@ -31,7 +31,7 @@ async def test_python_side_messages_are_translated(site_without_temporal):
 async def test_times_and_durations_follow_the_language(site_without_temporal):
     from datetime import UTC, datetime, timedelta
 
-    from web.i18n import set_locale
+    from core.i18n import set_locale
     from web.templating import local_time, time_left
 
     token = set_locale("en")

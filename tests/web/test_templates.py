@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po
 from web.templating import TEMPLATES_DIR, templates
 
 ROOT = Path(__file__).resolve().parents[2]
-TRANSLATIONS = ROOT / "web" / "translations"
+TRANSLATIONS = ROOT / "core" / "translations"
 TEMPLATE_NAMES = sorted(str(p.relative_to(TEMPLATES_DIR)) for p in TEMPLATES_DIR.rglob("*.html"))
 EXTERNAL = re.compile(r"""(?:src|href|action)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
 

@@ -19,10 +19,10 @@ from temporalio.worker import Worker
 
 from activities import build_activities
 from core.config import Settings
+from core.messages import Actor, Channel, Complainant, GrievanceInput, Role
 from tests.temporal_env import time_skipping_env
 from tests.utils.catalog import seed_small_catalog
 from workflows.grievance import GrievanceWorkflow
-from workflows.messages import Actor, Channel, Complainant, GrievanceInput, Role
 
 
 @pytest.fixture(scope="session")

@@ -20,11 +20,7 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.converter import decode_typed_search_attributes
 from temporalio.exceptions import ApplicationError
 
-from core.models.tickets import Notice, Ticket, TicketEvent
-from tests.workflows.conftest import CENTRE, ECOLOGY, TrackedHarness, citizen
-from workflows import search_attributes
-from workflows.grievance import GrievanceWorkflow
-from workflows.messages import (
+from core.messages import (
     AcceptInput,
     Actor,
     DispatchInput,
@@ -32,6 +28,10 @@ from workflows.messages import (
     ReviewInput,
     SubmitResultInput,
 )
+from core.models.tickets import Notice, Ticket, TicketEvent
+from tests.workflows.conftest import CENTRE, ECOLOGY, TrackedHarness, citizen
+from workflows import search_attributes
+from workflows.grievance import GrievanceWorkflow
 
 T = TypeVar("T")
 INTAKE = timedelta(seconds=30)  # long enough for the routing activity, even when it fails and retries

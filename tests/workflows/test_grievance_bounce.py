@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.workflows.conftest import CENTRE, ECOLOGY, HOUSING, MARKET, SUPERVISOR
-from tests.workflows.steps import accepted, actions, attributes, dispatched, recorded, refused, state, ticket
-from workflows.grievance import GrievanceWorkflow
-from workflows.messages import (
+from core.messages import (
     AcceptInput,
     BounceRequestInput,
     BounceRulingInput,
     ProgressInput,
     Stage,
 )
+from tests.workflows.conftest import CENTRE, ECOLOGY, HOUSING, MARKET, SUPERVISOR
+from tests.workflows.steps import accepted, actions, attributes, dispatched, recorded, refused, state, ticket
+from workflows.grievance import GrievanceWorkflow
 
 CLAIM = BounceRequestInput(actor=ECOLOGY, reason="属于后厨卫生问题，应由市场监管处理", claimed_item_code="MK-002")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from core.messages import AcceptInput, Colour, ProgressInput, Stage, SubmitResultInput
 from tests.workflows.conftest import ECOLOGY
 from tests.workflows.steps import (
     accepted,
@@ -27,7 +28,6 @@ from tests.workflows.steps import (
     until,
 )
 from workflows.grievance import GrievanceWorkflow
-from workflows.messages import AcceptInput, Colour, ProgressInput, Stage, SubmitResultInput
 
 
 async def _shows(h, handle, stage: str, colour: str, overdue: bool) -> None:

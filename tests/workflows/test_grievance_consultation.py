@@ -6,11 +6,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from core.models.catalog import CatalogChangeProposal
-from tests.workflows.conftest import CENTRE, ECOLOGY, MARKET, SUPERVISOR
-from tests.workflows.steps import accepted, actions, dispatched, recorded, refused, state, ticket
-from workflows.grievance import GrievanceWorkflow
-from workflows.messages import (
+from core.messages import (
     AcceptInput,
     BounceRequestInput,
     BounceRulingInput,
@@ -19,6 +15,10 @@ from workflows.messages import (
     ExtensionRequestInput,
     Stage,
 )
+from core.models.catalog import CatalogChangeProposal
+from tests.workflows.conftest import CENTRE, ECOLOGY, MARKET, SUPERVISOR
+from tests.workflows.steps import accepted, actions, dispatched, recorded, refused, state, ticket
+from workflows.grievance import GrievanceWorkflow
 
 DISPUTE = ConsultationInput(actor=SUPERVISOR, reason="油烟与后厨卫生职责交叉", unit_ids=["dept-ecology", "dept-market"])
 

@@ -6,10 +6,10 @@ only what the community access list allows, and an item taken back by a departme
 
 from __future__ import annotations
 
+from core.messages import AcceptInput, DispatchInput, Stage
 from tests.workflows.conftest import CENTRE, EAST_DISPATCH, EAST_URBAN, STREET
 from tests.workflows.steps import actions, attributes, events, received, recorded, refused, state, ticket
 from workflows.grievance import GrievanceWorkflow
-from workflows.messages import AcceptInput, DispatchInput, Stage
 
 
 def _dispatch(actor, item_code: str, unit: str, cooperating: tuple[str, ...] = ()) -> DispatchInput:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from core.messages import Colour, ExtensionRequestInput, ExtensionRulingInput, Stage
 from tests.workflows.conftest import CENTRE, EAST_SUPERVISOR, ECOLOGY, MARKET, SUPERVISOR
 from tests.workflows.steps import accepted, actions, advance_to, attributes, recorded, refused, state, until
 from workflows.grievance import GrievanceWorkflow
-from workflows.messages import Colour, ExtensionRequestInput, ExtensionRulingInput, Stage
 
 ASK = ExtensionRequestInput(actor=ECOLOGY, reason="需等待第三方检测报告", extra="3d")
 

@@ -4,10 +4,7 @@ by the update's validator with a typed error, and the workflow state and the aud
 
 from __future__ import annotations
 
-from tests.workflows.conftest import CENTRE, EAST_DISPATCH, ECOLOGY, HOUSING, MARKET, STREET, SUPERVISOR
-from tests.workflows.steps import accepted, dispatched, in_rating, rater, received, refused, state, submitted
-from workflows.grievance import GrievanceWorkflow as W
-from workflows.messages import (
+from core.messages import (
     AcceptInput,
     Actor,
     BounceRequestInput,
@@ -25,6 +22,9 @@ from workflows.messages import (
     Stage,
     SubmitResultInput,
 )
+from tests.workflows.conftest import CENTRE, EAST_DISPATCH, ECOLOGY, HOUSING, MARKET, STREET, SUPERVISOR
+from tests.workflows.steps import accepted, dispatched, in_rating, rater, received, refused, state, submitted
+from workflows.grievance import GrievanceWorkflow as W
 
 CITIZEN = Actor(id="citizen:nobody", role=Role.CITIZEN)
 SUBMIT = SubmitResultInput(actor=ECOLOGY, summary="已处理", outcome=Outcome.RESOLVED)

@@ -6,11 +6,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from core.models.tickets import Ticket, TicketEvent
-from tests.workflows.conftest import CENTRE, ECOLOGY, citizen
-from tests.workflows.steps import finished
-from workflows.grievance import GrievanceWorkflow
-from workflows.messages import (
+from core.messages import (
     AcceptInput,
     Colour,
     DispatchInput,
@@ -21,6 +17,10 @@ from workflows.messages import (
     Stage,
     SubmitResultInput,
 )
+from core.models.tickets import Ticket, TicketEvent
+from tests.workflows.conftest import CENTRE, ECOLOGY, citizen
+from tests.workflows.steps import finished
+from workflows.grievance import GrievanceWorkflow
 
 
 async def test_happy_path_closes_publishes_and_records_every_step(cases):

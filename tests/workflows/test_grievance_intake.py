@@ -13,10 +13,10 @@ from pydantic import TypeAdapter
 from sqlmodel import Session, select
 
 from api.intake import start_pending, submit
+from core.messages import GrievanceInput, Stage
 from core.models.tickets import Intake, TicketCounter
 from tests.workflows.conftest import make_input
 from tests.workflows.steps import INTAKE, events_of, run_id, state, until
-from workflows.messages import GrievanceInput, Stage
 
 TICKET_NUMBER = re.compile(r"^\d{4}-\d{4}-\d{6}$")
 

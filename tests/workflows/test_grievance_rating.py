@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from core.messages import Actor, RateInput, Rating, ReviewInput, Role, Stage, SubmitResultInput
 from tests.workflows.conftest import CENTRE, ECOLOGY
 from tests.workflows.steps import (
     actions,
@@ -20,7 +21,6 @@ from tests.workflows.steps import (
     ticket,
 )
 from workflows.grievance import GrievanceWorkflow
-from workflows.messages import Actor, RateInput, Rating, ReviewInput, Role, Stage, SubmitResultInput
 
 
 async def test_first_dissatisfied_rating_reopens_once_and_the_second_closes(cases):

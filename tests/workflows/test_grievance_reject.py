@@ -4,10 +4,10 @@ both need a reason and end the case without publication.
 
 from __future__ import annotations
 
+from core.messages import RejectInput, Stage
 from tests.workflows.conftest import CENTRE, EAST_DISPATCH, ECOLOGY, SUPERVISOR
 from tests.workflows.steps import actions, dispatched, events, finished, received, refused, ticket
 from workflows.grievance import GrievanceWorkflow
-from workflows.messages import RejectInput, Stage
 
 
 async def test_dispatcher_rejects_an_invalid_grievance_with_a_reason(cases):

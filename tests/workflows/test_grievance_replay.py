@@ -16,10 +16,7 @@ import pytest
 from temporalio.client import WorkflowHandle, WorkflowHistory
 from temporalio.worker import Replayer
 
-from tests.workflows.conftest import CENTRE, EAST_DISPATCH, EAST_URBAN, ECOLOGY, MARKET, SUPERVISOR
-from tests.workflows.steps import actions, advance_to, finished, rater, received, state, until
-from workflows.grievance import GrievanceWorkflow as W
-from workflows.messages import (
+from core.messages import (
     AcceptInput,
     BounceRequestInput,
     BounceRulingInput,
@@ -35,6 +32,9 @@ from workflows.messages import (
     Stage,
     SubmitResultInput,
 )
+from tests.workflows.conftest import CENTRE, EAST_DISPATCH, EAST_URBAN, ECOLOGY, MARKET, SUPERVISOR
+from tests.workflows.steps import actions, advance_to, finished, rater, received, state, until
+from workflows.grievance import GrievanceWorkflow as W
 
 HISTORIES = Path(__file__).resolve().parent / "histories"
 STORED = sorted(HISTORIES.glob("*.json"))

@@ -6,10 +6,7 @@ that street, which also scores the department (街道吹哨、部门报到).
 
 from __future__ import annotations
 
-from tests.workflows.conftest import CENTRE, EAST_DISPATCH, ECOLOGY, STREET, WEST_STREET
-from tests.workflows.steps import actions, dispatched, finished, rater, recorded, refused, state, submitted
-from workflows.grievance import GrievanceWorkflow
-from workflows.messages import (
+from core.messages import (
     AcceptInput,
     Channel,
     RateInput,
@@ -18,6 +15,9 @@ from workflows.messages import (
     Stage,
     SubmitResultInput,
 )
+from tests.workflows.conftest import CENTRE, EAST_DISPATCH, ECOLOGY, STREET, WEST_STREET
+from tests.workflows.steps import actions, dispatched, finished, rater, recorded, refused, state, submitted
+from workflows.grievance import GrievanceWorkflow
 
 
 async def test_reviewer_returns_a_result_for_rework_with_a_reason(cases):

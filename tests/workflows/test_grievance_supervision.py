@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.messages import AcceptInput, DispatchInput, EscalateInput, ProgressInput, ReassignInput, Stage
 from tests.workflows.conftest import CENTRE, EAST_DISPATCH, EAST_SUPERVISOR, ECOLOGY, MARKET, SUPERVISOR
 from tests.workflows.steps import (
     accepted,
@@ -15,7 +16,6 @@ from tests.workflows.steps import (
     ticket,
 )
 from workflows.grievance import GrievanceWorkflow
-from workflows.messages import AcceptInput, DispatchInput, EscalateInput, ProgressInput, ReassignInput, Stage
 
 
 async def test_supervisor_escalates_a_case_and_the_unit_is_told(cases):

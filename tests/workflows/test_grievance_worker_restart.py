@@ -18,13 +18,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from core.models.tickets import Ticket, TicketEvent
-from tests.temporal_env import start_dev_server
-from tests.utils.catalog import seed_small_catalog
-from tests.workflows.conftest import CENTRE, ECOLOGY, SUPERVISOR, citizen, make_input
-from tests.workflows.steps import eventually, sync_probe
-from workflows.grievance import GrievanceWorkflow
-from workflows.messages import (
+from core.messages import (
     AcceptInput,
     DispatchInput,
     EscalateInput,
@@ -35,6 +29,12 @@ from workflows.messages import (
     Stage,
     SubmitResultInput,
 )
+from core.models.tickets import Ticket, TicketEvent
+from tests.temporal_env import start_dev_server
+from tests.utils.catalog import seed_small_catalog
+from tests.workflows.conftest import CENTRE, ECOLOGY, SUPERVISOR, citizen, make_input
+from tests.workflows.steps import eventually, sync_probe
+from workflows.grievance import GrievanceWorkflow
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.devserver

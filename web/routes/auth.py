@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from api.auth import OptionalUser, authenticate, end_session, login_allowed, start_session
 from api.deps import SessionDep
 from api.errors import PageError
-from web.i18n import _
+from core.i18n import _
 from web.routes.common import safe_next, see_other, text
 from web.templating import flash, render
 

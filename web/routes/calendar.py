@@ -17,12 +17,12 @@ from sqlmodel import Session, select
 from api.auth import CurrentUser, require_roles
 from api.deps import SessionDep
 from api.errors import PageError
+from core.i18n import _, current_locale
+from core.messages import Role
 from core.models.calendar import CalendarDay
 from web.catalog_forms import check_day
-from web.i18n import _, current_locale
 from web.routes.common import see_other
 from web.templating import BABEL_LOCALE, TZ, flash, render
-from workflows.messages import Role
 
 log = logging.getLogger("web.calendar")
 router = APIRouter(include_in_schema=False)

@@ -21,15 +21,9 @@ from api.errors import PageError
 from core import catalog
 from core.config import Settings
 from core.duplicates import find_duplicates
+from core.i18n import N_, _
 from core.masking import mask_name, mask_phone, mask_text
-from core.models.tickets import Ticket, TicketEvent
-from web.i18n import N_, _
-from web.queries import handling_units, unit_names
-from web.routes.common import safe_next, see_other, temporal_client, text, unit_list, visible_ticket
-from web.templating import flash, render
-from web.uploads import path_of
-from workflows.grievance import GrievanceWorkflow
-from workflows.messages import (
+from core.messages import (
     AcceptInput,
     BounceRequestInput,
     BounceRulingInput,
@@ -49,6 +43,12 @@ from workflows.messages import (
     Role,
     SubmitResultInput,
 )
+from core.models.tickets import Ticket, TicketEvent
+from web.queries import handling_units, unit_names
+from web.routes.common import safe_next, see_other, temporal_client, text, unit_list, visible_ticket
+from web.templating import flash, render
+from web.uploads import path_of
+from workflows.grievance import GrievanceWorkflow
 
 router = APIRouter()
 HANDLERS = (Role.HANDLER, Role.STREET)

@@ -24,16 +24,16 @@ from core import catalog, routing
 from core.catalog import CATEGORY_LABELS, LEVELS, CatalogError
 from core.catalog_io import CatalogImportError, Problem, export_items, import_items
 from core.clock_plans import load_tiers
+from core.i18n import N_, _
+from core.messages import Role
 from core.models.catalog import CatalogChangeProposal, CatalogItem, CatalogVersion, Unit
 from web import catalog_view as view
 from web.catalog_forms import Change, check_change, check_item, differs, item_values, out_of_order
-from web.i18n import N_, _
 from web.qr import qr_svg
 from web.queries import paginate, streets, unit_names
 from web.routes import calendar
 from web.routes.common import see_other
 from web.templating import TZ, flash, render
-from workflows.messages import Role
 
 log = logging.getLogger("web.catalog")
 router = APIRouter(include_in_schema=False)

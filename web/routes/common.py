@@ -11,9 +11,9 @@ from temporalio.client import Client
 from api.auth import CurrentUser, deny
 from api.errors import PageError
 from core.config import Settings
+from core.i18n import _
 from core.models.tickets import Ticket
 from core.temporal import TemporalUnreachable
-from web.i18n import _
 from web.queries import can_view
 
 

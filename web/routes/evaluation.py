@@ -17,11 +17,11 @@ from api.deps import SessionDep, SettingsDep
 from api.errors import PageError
 from core import evaluation as ev
 from core import reports
+from core.i18n import _, current_locale
+from core.messages import Role
 from web import evaluation_charts as charts
-from web.i18n import _, current_locale
 from web.queries import unit_names
 from web.templating import render
-from workflows.messages import Role
 
 router = APIRouter()
 Staff = Annotated[CurrentUser, Depends(require_roles(Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER))]

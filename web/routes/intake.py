@@ -23,12 +23,12 @@ from api.intake import submit
 from core import catalog
 from core.catalog import CATEGORY_LABELS
 from core.config import Settings
+from core.i18n import _
+from core.messages import Actor, Channel, Complainant, GrievanceInput, Role
 from web import uploads
-from web.i18n import _
 from web.queries import streets
 from web.routes.common import temporal_client, text
 from web.templating import render
-from workflows.messages import Actor, Channel, Complainant, GrievanceInput, Role
 
 router = APIRouter()
 PHONE = re.compile(r"^[0-9+\-() ]{5,30}$")

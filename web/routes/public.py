@@ -11,14 +11,14 @@ from api.auth import OptionalUser, allow, deny
 from api.deps import SessionDep, SettingsDep
 from api.errors import PageError
 from api.intake import check_secret
+from core.i18n import _
+from core.messages import RateInput, Rating
 from core.models.tickets import Ticket, TicketEvent
-from web.i18n import _
 from web.queries import published_cases, unit_names
 from web.ranking import unit_ranking
 from web.routes.common import see_other, temporal_client, text
 from web.templating import flash, render
 from workflows.grievance import GrievanceWorkflow
-from workflows.messages import RateInput, Rating
 
 router = APIRouter()
 TRACK_LIMIT = parse("30/minute")

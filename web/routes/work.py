@@ -10,12 +10,12 @@ from sqlmodel import select
 from api.auth import CurrentUser, CurrentUserDep, deny, require_roles
 from api.deps import SessionDep, SettingsDep
 from core import catalog
+from core.messages import Role
 from core.models.tickets import Notice
 from web import queries
 from web.queries import handling_units, unit_names
 from web.routes.common import safe_next, see_other
 from web.templating import render
-from workflows.messages import Role
 
 router = APIRouter()
 

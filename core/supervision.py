@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from workflows.messages import Colour, GrievanceState, Stage
+from core.messages import Colour, GrievanceState, Stage
 
 SUBMITTED = (Stage.REVIEW, Stage.RATING, Stage.CLOSED)
 

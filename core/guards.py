@@ -1,0 +1,260 @@
+"""Who may do what, in which stage: the one statement of every human action's permission.
+
+`PERMISSIONS` names each action's roles and its rule over the case's state; the workflow's update
+validators, the console's forms and the JSON API all ask `authorize`. Each check raises ApplicationError
+with a core.vocabulary.ErrorKind type. Deterministic: no I/O here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from temporalio.exceptions import ApplicationError
+
+from core.messages import Actor, Channel, GrievanceState, Role, Stage
+from core.vocabulary import (
+    CLOCKED_STAGES,
+    PENDING_BOUNCE,
+    PENDING_CONSULTATION,
+    PENDING_EXTENSION,
+    ErrorKind,
+)
+
+# Error types, kept as names for the validators (core.vocabulary.HTTP_STATUS maps them to HTTP statuses).
+FORBIDDEN = ErrorKind.FORBIDDEN.value
+WRONG_STATE = ErrorKind.WRONG_STATE.value
+MISSING_REASON = ErrorKind.MISSING_REASON.value
+BAD_INPUT = ErrorKind.BAD_INPUT.value
+MAX_TEXT = 4000
+
+
+class Action(StrEnum):
+    """Every human action on a case: the console's form paths and the JSON API's action paths."""
+
+    DISPATCH = "dispatch"
+    REJECT = "reject"
+    MERGE = "merge"
+    ACCEPT = "accept"
+    PROGRESS = "progress"
+    REQUEST_BOUNCE = "request_bounce"
+    RULE_BOUNCE = "rule_bounce"
+    REQUEST_EXTENSION = "request_extension"
+    RULE_EXTENSION = "rule_extension"
+    ESCALATE = "escalate"
+    REASSIGN = "reassign"
+    OPEN_CONSULTATION = "open_consultation"
+    RULE_CONSULTATION = "rule_consultation"
+    SUBMIT = "submit"
+    REVIEW = "review"
+    RATE = "rate"
+
+
+def fail(message: str, kind: str, **details: object) -> ApplicationError:
+    return ApplicationError(message, details or None, type=kind, non_retryable=True)
+
+
+# ---- the building blocks ----
+
+
+def require_reason(text: str, what: str = "reason") -> None:
+    if not text or not text.strip():
+        raise fail(f"a {what} is required", MISSING_REASON, field=what)
+    if len(text) > MAX_TEXT:
+        raise fail(f"the {what} is longer than {MAX_TEXT} characters", BAD_INPUT, field=what)
+
+
+def require_stage(state: GrievanceState, *stages: Stage) -> None:
+    if state.stage not in stages:
+        allowed = ", ".join(s.value for s in stages)
+        raise fail(f"ticket {state.ticket_id} is {state.stage.value}, not {allowed}", WRONG_STATE,
+                   stage=state.stage.value)
+
+
+def require_role(actor: Actor, *roles: Role) -> None:
+    if actor.role not in roles:
+        raise fail(f"role {actor.role.value} may not do this", FORBIDDEN, role=actor.role.value)
+
+
+def require_dispatch_owner(state: GrievanceState, actor: Actor) -> None:
+    """The dispatcher of the level that now owns dispatching (city centre or a district)."""
+    if actor.unit_id != state.dispatch_owner_id:
+        raise fail(f"ticket {state.ticket_id} is dispatched by {state.dispatch_owner_id}", FORBIDDEN,
+                   owner=state.dispatch_owner_id)
+
+
+def require_primary_unit(state: GrievanceState, actor: Actor) -> None:
+    if state.primary is None or actor.unit_id != state.primary.id:
+        raise fail(f"ticket {state.ticket_id} is not assigned to your unit", FORBIDDEN)
+
+
+def require_involved_unit(state: GrievanceState, actor: Actor) -> None:
+    """The primary unit or one of the cooperating units (配合单位)."""
+    units = {u.id for u in state.cooperating} | ({state.primary.id} if state.primary else set())
+    if actor.unit_id not in units:
+        raise fail(f"your unit is not working on ticket {state.ticket_id}", FORBIDDEN)
+
+
+def require_supervisor_area(state: GrievanceState, actor: Actor) -> None:
+    """A city supervisor acts on every case; a district supervisor only on its district's."""
+    if actor.district_id and actor.district_id != state.district_id:
+        raise fail(f"ticket {state.ticket_id} is outside your district", FORBIDDEN)
+
+
+def is_street_whistle(state: GrievanceState) -> bool:
+    return state.intake.channel == Channel.WHISTLE and bool(state.intake.whistle_unit_id)
+
+
+def require_whistling_street(state: GrievanceState, actor: Actor, what: str) -> None:
+    require_role(actor, Role.STREET)
+    if actor.unit_id != state.intake.whistle_unit_id:
+        raise fail(f"only the street that whistled {what} this ticket", FORBIDDEN)
+
+
+def require_no_pending(state: GrievanceState) -> None:
+    if state.pending is not None:
+        raise fail(f"a {state.pending.kind} request is still open on ticket {state.ticket_id}", WRONG_STATE,
+                   pending=state.pending.kind)
+
+
+def require_pending(state: GrievanceState, kind: str) -> None:
+    if state.pending is None or state.pending.kind != kind:
+        raise fail(f"ticket {state.ticket_id} has no open {kind} request", WRONG_STATE)
+
+
+# ---- each action's rule (after its roles were checked) ----
+
+
+def _dispatch(s: GrievanceState, actor: Actor) -> None:
+    require_stage(s, Stage.RECEIVED)
+    require_dispatch_owner(s, actor)
+
+
+def _accept(s: GrievanceState, actor: Actor) -> None:
+    require_stage(s, Stage.DISPATCHED)
+    require_primary_unit(s, actor)
+    require_no_pending(s)
+
+
+def _progress(s: GrievanceState, actor: Actor) -> None:
+    require_stage(s, Stage.DISPATCHED, Stage.IN_PROGRESS)
+    require_involved_unit(s, actor)
+    if s.stage == Stage.DISPATCHED and s.primary is not None and actor.unit_id == s.primary.id:
+        raise fail("accept the ticket before reporting progress", WRONG_STATE)
+
+
+def _request_bounce(s: GrievanceState, actor: Actor) -> None:
+    require_stage(s, Stage.DISPATCHED, Stage.IN_PROGRESS)
+    require_primary_unit(s, actor)
+    require_no_pending(s)
+
+
+def _rule_bounce(s: GrievanceState, actor: Actor) -> None:
+    require_pending(s, PENDING_BOUNCE)
+    if actor.role == Role.SUPERVISOR:
+        require_supervisor_area(s, actor)
+    else:
+        require_dispatch_owner(s, actor)
+
+
+def _request_extension(s: GrievanceState, actor: Actor) -> None:
+    require_stage(s, Stage.IN_PROGRESS)
+    require_primary_unit(s, actor)
+    require_no_pending(s)
+
+
+def _rule_extension(s: GrievanceState, actor: Actor) -> None:
+    require_pending(s, PENDING_EXTENSION)
+    require_supervisor_area(s, actor)
+
+
+def _supervise(s: GrievanceState, actor: Actor) -> None:
+    require_stage(s, *CLOCKED_STAGES)
+    require_supervisor_area(s, actor)
+
+
+def _open_consultation(s: GrievanceState, actor: Actor) -> None:
+    require_stage(s, Stage.DISPATCHED, Stage.IN_PROGRESS)
+    require_supervisor_area(s, actor)
+    if s.pending is not None and s.pending.kind != PENDING_BOUNCE:  # a consultation may replace a bounce
+        require_no_pending(s)
+
+
+def _rule_consultation(s: GrievanceState, actor: Actor) -> None:
+    require_pending(s, PENDING_CONSULTATION)
+    require_supervisor_area(s, actor)
+
+
+def _submit(s: GrievanceState, actor: Actor) -> None:
+    require_stage(s, Stage.IN_PROGRESS)
+    require_primary_unit(s, actor)
+    require_no_pending(s)
+
+
+def _review(s: GrievanceState, actor: Actor) -> None:
+    """The whistling street reviews its own whistles; the dispatch centre or district reviews the rest."""
+    require_stage(s, Stage.REVIEW)
+    if is_street_whistle(s):
+        require_whistling_street(s, actor, "reviews")
+        return
+    require_role(actor, Role.DISPATCHER)
+    if actor.unit_id not in (s.dispatch_owner_id, s.intake.dispatch_owner_id):
+        raise fail(f"ticket {s.ticket_id} is reviewed by {s.dispatch_owner_id}", FORBIDDEN)
+
+
+def _rate(s: GrievanceState, actor: Actor) -> None:
+    require_stage(s, Stage.RATING)
+    if is_street_whistle(s):
+        require_whistling_street(s, actor, "rates")
+        return
+    require_role(actor, Role.CITIZEN)
+    if actor.id != citizen_id(s.ticket_id):
+        raise fail("only the complainant rates this ticket", FORBIDDEN)
+
+
+def citizen_id(ticket_id: str) -> str:
+    """The complainant's actor id, proven by the ticket's tracking secret."""
+    return f"citizen:{ticket_id}"
+
+
+@dataclass(frozen=True)
+class Permission:
+    roles: tuple[Role, ...]
+    rule: Callable[[GrievanceState, Actor], None]
+
+
+HANDLERS = (Role.HANDLER, Role.STREET)
+PERMISSIONS: dict[Action, Permission] = {
+    Action.DISPATCH: Permission((Role.DISPATCHER,), _dispatch),
+    Action.REJECT: Permission((Role.DISPATCHER,), _dispatch),
+    Action.MERGE: Permission((Role.DISPATCHER,), _dispatch),
+    Action.ACCEPT: Permission(HANDLERS, _accept),
+    Action.PROGRESS: Permission(HANDLERS, _progress),
+    Action.REQUEST_BOUNCE: Permission(HANDLERS, _request_bounce),
+    Action.RULE_BOUNCE: Permission((Role.DISPATCHER, Role.SUPERVISOR), _rule_bounce),
+    Action.REQUEST_EXTENSION: Permission(HANDLERS, _request_extension),
+    Action.RULE_EXTENSION: Permission((Role.SUPERVISOR,), _rule_extension),
+    Action.ESCALATE: Permission((Role.SUPERVISOR,), _supervise),
+    Action.REASSIGN: Permission((Role.SUPERVISOR,), _supervise),
+    Action.OPEN_CONSULTATION: Permission((Role.SUPERVISOR,), _open_consultation),
+    Action.RULE_CONSULTATION: Permission((Role.SUPERVISOR,), _rule_consultation),
+    Action.SUBMIT: Permission(HANDLERS, _submit),
+    Action.REVIEW: Permission((Role.DISPATCHER, Role.STREET), _review),
+    Action.RATE: Permission((Role.STREET, Role.CITIZEN), _rate),
+}
+
+
+def authorize(action: Action, state: GrievanceState, actor: Actor) -> None:
+    """Raises the refusal when `actor` may not do `action` on the case now; returns when they may."""
+    permission = PERMISSIONS[action]
+    require_role(actor, *permission.roles)
+    permission.rule(state, actor)
+
+
+def permitted(action: Action, state: GrievanceState, actor: Actor) -> bool:
+    try:
+        authorize(action, state, actor)
+    except ApplicationError:
+        return False
+    return True

@@ -1,0 +1,184 @@
+"""The platform's shared words: stage groups, audit actions and their detail keys, error kinds, unit kinds.
+
+The workflow writes these, the read model stores them, evaluation, reports, Open311 and the console
+read them: every layer names them from here, never as string literals. Pure data: safe in the sandbox.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from core.messages import Stage
+
+# ---- stage groups ----
+
+CLOCKED_STAGES = (Stage.RECEIVED, Stage.DISPATCHED, Stage.IN_PROGRESS, Stage.REVIEW)  # a clock runs on the case
+FINAL_STAGES = (Stage.CLOSED, Stage.REJECTED, Stage.MERGED)  # the workflow is done
+OPEN_STAGES = (*CLOCKED_STAGES, Stage.RATING)  # not final: Open311's "open"
+WORKING_STAGES = (Stage.IN_PROGRESS, Stage.REVIEW, Stage.RATING)  # accepted, not yet closed
+SUBMITTED_STAGES = (Stage.REVIEW, Stage.RATING, Stage.CLOSED)  # the unit has delivered a result
+
+
+def values(stages: tuple[Stage, ...]) -> tuple[str, ...]:
+    """The stored strings of a group, for SQL `IN (...)`."""
+    return tuple(s.value for s in stages)
+
+
+# ---- the audit log ----
+
+
+class AuditAction(StrEnum):
+    """Every transition the workflow records (ticket_events.action)."""
+
+    RECEIVED = "received"
+    ROUTED = "routed"
+    DISPATCHED = "dispatched"
+    HANDED_TO_DISTRICT = "handed_to_district"
+    MERGED = "merged"
+    REJECTED = "rejected"
+    ACCEPTED = "accepted"
+    PROGRESS = "progress"
+    BOUNCE_REQUESTED = "bounce_requested"
+    BOUNCE_DENIED = "bounce_denied"
+    BOUNCE_APPROVED = "bounce_approved"
+    EXTENSION_REQUESTED = "extension_requested"
+    EXTENSION_DENIED = "extension_denied"
+    EXTENSION_APPROVED = "extension_approved"
+    ESCALATED = "escalated"
+    REASSIGNED = "reassigned"
+    CONSULTATION_OPENED = "consultation_opened"
+    CONSULTATION_RULED = "consultation_ruled"
+    RESULT_SUBMITTED = "result_submitted"
+    REVIEW_APPROVED = "review_approved"
+    REVIEW_RETURNED = "review_returned"
+    RATED = "rated"
+    REOPENED = "reopened"
+    CLOSED = "closed"
+    PUBLISHED = "published"
+    KEPT_CONFIDENTIAL = "kept_confidential"
+    ACCEPTANCE_OVERDUE = "acceptance_overdue"
+    CHECKPOINT = "checkpoint"
+    RATING_TIMEOUT = "rating_timeout"
+
+
+class Detail(StrEnum):
+    """Keys of ticket_events.details that evaluation and the pages read."""
+
+    CHANNEL = "channel"
+    PROPOSED = "proposed"
+    CONFIDENCE = "confidence"
+    ITEM_CODE = "item_code"
+    PRIMARY = "primary"
+    COOPERATING = "cooperating"
+    NOTE = "note"
+    INTO = "into"
+    ON_TIME = "on_time"
+    CLAIMED_ITEM_CODE = "claimed_item_code"
+    EXTRA = "extra"
+    OLD_DEADLINE = "old_deadline"
+    NEW_DEADLINE = "new_deadline"
+    UNITS = "units"
+    REPLACES = "replaces"
+    RULED_UNIT = "ruled_unit"
+    CATALOG_CHANGE = "catalog_change"
+    OUTCOME = "outcome"
+    RATING = "rating"
+    SOURCE = "source"
+    SCORE = "score"
+    REOPENED = "reopened"
+    INDEX = "index"
+    COLOUR = "colour"
+    LAGGING = "lagging"
+
+
+A, D = AuditAction, Detail
+DETAIL_KEYS: dict[AuditAction, tuple[Detail, ...]] = {
+    A.RECEIVED: (D.CHANNEL,),
+    A.ROUTED: (D.PROPOSED, D.CONFIDENCE),
+    A.DISPATCHED: (D.ITEM_CODE, D.PRIMARY, D.COOPERATING, D.PROPOSED, D.NOTE),
+    A.HANDED_TO_DISTRICT: (D.ITEM_CODE, D.PRIMARY, D.COOPERATING, D.PROPOSED, D.NOTE),
+    A.MERGED: (D.INTO,),
+    A.ACCEPTED: (D.ON_TIME,),
+    A.BOUNCE_REQUESTED: (D.CLAIMED_ITEM_CODE,),
+    A.BOUNCE_APPROVED: (D.ITEM_CODE, D.PRIMARY),
+    A.EXTENSION_REQUESTED: (D.EXTRA,),
+    A.EXTENSION_APPROVED: (D.EXTRA, D.OLD_DEADLINE, D.NEW_DEADLINE),
+    A.REASSIGNED: (D.ITEM_CODE, D.PRIMARY),
+    A.CONSULTATION_OPENED: (D.UNITS, D.REPLACES),
+    A.CONSULTATION_RULED: (D.RULED_UNIT, D.ITEM_CODE, D.COOPERATING, D.CATALOG_CHANGE),
+    A.RESULT_SUBMITTED: (D.OUTCOME, D.ON_TIME),
+    A.RATED: (D.RATING, D.SOURCE, D.SCORE),
+    A.CLOSED: (D.OUTCOME, D.RATING, D.ON_TIME, D.REOPENED),
+    A.CHECKPOINT: (D.INDEX, D.COLOUR, D.LAGGING),
+    A.RATING_TIMEOUT: (D.RATING, D.SOURCE),
+}
+del A, D
+
+# What a complainant sees of the audit log, on the tracking page and in the API alike: the outward steps of
+# their case without the staff's names (disputes between units and internal clocks stay inside).
+_ = AuditAction
+CITIZEN_ACTIONS = (_.RECEIVED, _.DISPATCHED, _.HANDED_TO_DISTRICT, _.ACCEPTED, _.PROGRESS, _.EXTENSION_APPROVED,
+                   _.REASSIGNED, _.RESULT_SUBMITTED, _.REVIEW_APPROVED, _.REVIEW_RETURNED, _.RATED, _.REOPENED,
+                   _.CLOSED, _.PUBLISHED, _.REJECTED, _.MERGED, _.RATING_TIMEOUT)
+del _
+CITIZEN_REASONS = (AuditAction.PROGRESS, AuditAction.RESULT_SUBMITTED, AuditAction.REJECTED, AuditAction.MERGED,
+                   AuditAction.EXTENSION_APPROVED)
+
+# Pending requests a ruling closes (tickets.pending_request); "review" marks a result waiting for review.
+PENDING_BOUNCE, PENDING_EXTENSION, PENDING_CONSULTATION, PENDING_REVIEW = "bounce", "extension", "consultation", \
+    "review"
+RULED_REQUESTS = (PENDING_BOUNCE, PENDING_EXTENSION, PENDING_CONSULTATION)
+
+
+# ---- errors: one kind per way an action can fail, each with its HTTP status ----
+
+
+class ErrorKind(StrEnum):
+    """The workflow's ApplicationError types and the services' own refusals."""
+
+    FORBIDDEN = "Forbidden"
+    WRONG_STATE = "WrongState"
+    MISSING_REASON = "MissingReason"
+    BAD_INPUT = "BadInput"
+    NOT_ON_CATALOG = "NotOnCatalog"
+    NOT_FOUND = "NotFound"
+    FINISHED = "Finished"
+    UNAUTHENTICATED = "Unauthenticated"
+    TOO_MANY = "TooMany"
+    TOO_LARGE = "TooLarge"
+    UNAVAILABLE = "Unavailable"
+    INTERNAL = "Internal"
+
+
+HTTP_STATUS: dict[ErrorKind, int] = {
+    ErrorKind.FORBIDDEN: 403,
+    ErrorKind.WRONG_STATE: 409,
+    ErrorKind.MISSING_REASON: 400,
+    ErrorKind.BAD_INPUT: 400,
+    ErrorKind.NOT_ON_CATALOG: 400,
+    ErrorKind.NOT_FOUND: 404,
+    ErrorKind.FINISHED: 409,
+    ErrorKind.UNAUTHENTICATED: 401,
+    ErrorKind.TOO_MANY: 429,
+    ErrorKind.TOO_LARGE: 413,
+    ErrorKind.UNAVAILABLE: 503,
+    ErrorKind.INTERNAL: 500,
+}
+
+
+# ---- units ----
+
+
+class UnitKind(StrEnum):
+    CITY = "city"
+    DISTRICT = "district"
+    DEPARTMENT = "department"
+    STREET = "street"
+    TOWNSHIP = "township"
+    COMMUNITY = "community"
+    CENTRE = "centre"  # a dispatch centre
+    SUPERVISION = "supervision"  # a supervision office
+
+
+TERRITORIAL_KINDS = (UnitKind.STREET, UnitKind.TOWNSHIP)  # streets and townships: 属地
+HANDLING_KINDS = (UnitKind.DEPARTMENT, UnitKind.STREET, UnitKind.TOWNSHIP, UnitKind.COMMUNITY, UnitKind.DISTRICT)
