@@ -21,6 +21,7 @@ from activities import build_activities
 from core.config import get_settings
 from core.db import DatabaseConfigError, get_engine, ping
 from core.temporal import TemporalUnreachable, connect, exit_now
+from services.intake import start_pending
 from workflows.evaluation import MonthlyEvaluationWorkflow, ensure_monthly_schedule
 from workflows.grievance import GrievanceWorkflow
 
@@ -47,19 +48,17 @@ async def run_worker(stop: asyncio.Event) -> None:
             graceful_shutdown_timeout=timedelta(seconds=20),
         )
         log.info("worker polling %s on %s", settings.temporal_task_queue, settings.effective_temporal_address)
-        sweeper = asyncio.create_task(_sweep_outbox(client, engine, stop))
+        sweeper = asyncio.create_task(_sweep_outbox(client, engine, settings, stop))
         async with worker:
             await stop.wait()
             log.info("stopping: finishing tasks in hand")
         sweeper.cancel()
 
 
-async def _sweep_outbox(client, engine, stop: asyncio.Event) -> None:
-    from api.intake import start_pending
-
+async def _sweep_outbox(client, engine, settings, stop: asyncio.Event) -> None:
     while not stop.is_set():
         try:
-            await start_pending(client, engine)
+            await start_pending(client, engine, settings)
         except Exception:  # a sweep failure must not stop the worker; the next sweep retries
             log.exception("intake outbox sweep failed")
         try:

@@ -21,6 +21,7 @@ from temporalio.exceptions import ApplicationError
 
 from core import evaluation as ev
 from core import reports
+from core.config import Settings
 from core.models.evaluation import EvaluationRun, UnitResult
 
 BAD_PERIOD = "BadPeriod"
@@ -66,7 +67,7 @@ class BuiltReport:
 
 
 class EvaluationActivities:
-    def __init__(self, engine: Engine, settings: object) -> None:
+    def __init__(self, engine: Engine, settings: Settings) -> None:
         self.engine = engine
         self.settings = settings
 
@@ -111,17 +112,17 @@ class EvaluationActivities:
         return BuiltReport(input.month, input.scope, files)
 
 
-def evaluation_activities(engine: Engine, settings: object) -> list:
+def evaluation_activities(engine: Engine, settings: Settings) -> list:
     """The activities the worker registers for MonthlyEvaluationWorkflow."""
     acts = EvaluationActivities(engine, settings)
     return [acts.list_scopes, acts.freeze_month, acts.build_report]
 
 
-def report_dir(settings: object) -> Path:
-    return Path(getattr(settings, "data_dir", None) or "data") / "reports"
+def report_dir(settings: Settings) -> Path:
+    return Path(settings.data_dir) / "reports"
 
 
-def freeze(session: Session, month: str, scope: str, settings: object, frozen_at: datetime | None = None
+def freeze(session: Session, month: str, scope: str, settings: Settings, frozen_at: datetime | None = None
            ) -> FrozenMonth:
     """Compute the month for the scope from the audit log and store it, replacing any earlier run."""
     period = reports.check_month(month, settings)

@@ -25,7 +25,7 @@ class RecordEventInput:
     at: datetime
     actor: Actor
     action: str
-    state: GrievanceState  # without history (the audit rows are the history)
+    state: GrievanceState
     reason: str = ""
     unit_id: str | None = None
     stage_before: Stage | None = None
@@ -123,7 +123,7 @@ def _ticket_fields(s: GrievanceState) -> dict:
 
 def _jsonable(value):
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items() if k != "history"}
+        return {k: _jsonable(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_jsonable(v) for v in value]
     if isinstance(value, datetime):

@@ -1,23 +1,14 @@
-"""Errors the web console shows as pages: an HTTP status plus a message already translated.
-
-Raised by api.auth (403, 429), api.actions (workflow refusals) and the page routes (400, 404);
-rendered by web.pages' exception handler. Every 403 is logged where it is raised.
-"""
+"""The JSON API's answer to a ServiceError: its HTTP status and `{"detail": message, "reason": detail}`."""
 
 from __future__ import annotations
 
+from fastapi.responses import JSONResponse
 
-class PageError(Exception):
-    def __init__(self, status: int, message: str, detail: str = "") -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.detail = detail  # the workflow's own (English) words, shown small under the message
+from services.errors import ServiceError
 
 
-class LoginRequired(Exception):
-    """Not signed in: pages redirect to the log-in form and come back afterwards."""
-
-    def __init__(self, next_url: str) -> None:
-        super().__init__(next_url)
-        self.next_url = next_url
+def json_error(exc: ServiceError) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    if exc.status == 429:
+        headers = {"Retry-After": "60"}
+    return JSONResponse({"detail": exc.message, "reason": exc.detail}, status_code=exc.status, headers=headers)

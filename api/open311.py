@@ -17,19 +17,21 @@ from xml.etree import ElementTree as ET
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from sqlmodel import Session, col, or_, select
 
-from api.deps import EngineDep, SessionDep, SettingsDep
-from api.intake import submit
-from api.uploads import MAX_BYTES, describe, sniff, store
 from core import catalog
 from core.masking import mask_text
-from core.messages import Actor, Attachment, Channel, Complainant, GrievanceInput, Role
+from core.messages import Actor, Attachment, Channel, Complainant, Role
 from core.models.catalog import CatalogItem, Unit
 from core.models.tickets import Intake, Ticket
-from core.models.users import ApiToken
-from core.security import hash_token
+from core.vocabulary import FINAL_STAGES, TERRITORIAL_KINDS, values
+from http_common.deps import PlatformDep, SessionDep, SettingsDep
+from services import intake
+from services.accounts import ApiClient, client_for_key
+from services.errors import ServiceError
+from services.uploads import MAX_BYTES, check_photos, store
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 
@@ -38,7 +40,7 @@ MAX_FIELD = 200
 MAX_WINDOW = timedelta(days=90)
 MAX_LIST = 1000
 MAX_BODY = 64 * 1024
-CLOSED_STAGES = ("closed", "rejected", "merged")
+CLOSED_STAGES = values(FINAL_STAGES)
 STREET_ATTRIBUTE = "street"
 
 
@@ -100,6 +102,13 @@ async def open311_error_handler(request: Request, exc: Open311Error) -> Response
     return render(fmt, "errors", [{"code": exc.code, "description": exc.description}], exc.status)
 
 
+def service_error(request: Request, exc: ServiceError) -> Response:
+    """A service's refusal (e.g. an unknown street, Temporal down) in the Open311 error format."""
+    fmt = "xml" if request.url.path.endswith(".xml") else "json"
+    description = f"{exc.message} ({exc.detail})" if exc.detail else exc.message
+    return render(fmt, "errors", [{"code": exc.status, "description": description}], exc.status)
+
+
 # ---- services ----
 
 
@@ -117,14 +126,14 @@ def _service(item: CatalogItem, labels: dict) -> dict:
 
 
 @router.get("/services.{fmt}", summary="List services (catalog items)")
-async def list_services(fmt: str, session: SessionDep) -> Response:
+def list_services(fmt: str, session: SessionDep) -> Response:
     fmt = _fmt(fmt)
     labels = getattr(catalog, "CATEGORY_LABELS", {})
     return render(fmt, "services", [_service(item, labels) for item in catalog.items_at(session)])
 
 
 @router.get("/services/{name}", summary="Service definition (attributes)")
-async def service_definition(name: str, session: SessionDep) -> Response:
+def service_definition(name: str, session: SessionDep) -> Response:
     code, fmt = split_format(name)
     item = catalog.get_item(session, code)
     if item is None:
@@ -147,20 +156,20 @@ async def service_definition(name: str, session: SessionDep) -> Response:
 
 
 def _streets(session: Session) -> list[Unit]:
-    return list(session.exec(select(Unit).where(col(Unit.kind).in_(("street", "township")), Unit.active)
+    return list(session.exec(select(Unit).where(col(Unit.kind).in_(TERRITORIAL_KINDS), Unit.active)
                              .order_by(Unit.id)))
 
 
 # ---- requests ----
 
 
-def authenticate(session: Session, api_key: str | None) -> ApiToken:
+def authenticate(session: Session, api_key: str | None) -> ApiClient:
     if not api_key:
         raise Open311Error(400, "api_key is required")
-    token = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(api_key))).first()
-    if token is None or token.revoked:
+    client = client_for_key(session, api_key)
+    if client is None:
         raise Open311Error(403, "api_key is not valid")
-    return token
+    return client
 
 
 def _float(form: dict, name: str, low: float, high: float) -> float | None:
@@ -191,28 +200,42 @@ _MEDIA_URL = re.compile(r"^https?://\S+$")
 
 
 @router.post("/requests.{fmt}", summary="Create a service request (a grievance)")
-async def create_request(fmt: str, request: Request, session: SessionDep, engine: EngineDep,
-                         settings: SettingsDep) -> Response:
+async def create_request(fmt: str, request: Request, platform: PlatformDep) -> Response:
     fmt = _fmt(fmt)
     form, media = await _form(request)
-    token = authenticate(session, _text(form, "api_key"))
-    jurisdiction = _text(form, "jurisdiction_id")
-    if jurisdiction and jurisdiction != settings.open311_jurisdiction:
-        raise Open311Error(400, f"jurisdiction_id {jurisdiction} is not served here")
-    code = _text(form, "service_code")
-    if not code:
-        raise Open311Error(400, "service_code is required")
-    item = catalog.get_item(session, code)
-    if item is None:
-        raise Open311Error(400, f"service_code {code} not found")
+    client, item, grievance = await run_in_threadpool(_read_request, platform, form)
+    grievance.attachments = store(platform.settings.data_dir, media)  # validated in _form; stored once by hash
+    key = request.headers.get("idempotency-key") or _derived_key(client, form)
+    receipt = await intake.file(platform.engine, platform.temporal.get, platform.settings, grievance,
+                                f"open311:{client.token_id}:{key}")
+    token = await run_in_threadpool(_token_for, platform, receipt.ticket_id)
+    body = [{
+        "service_request_id": receipt.ticket_id,
+        "token": token,
+        "service_notice": _notice(item),
+        "account_id": _text(form, "account_id") or None,
+    }]
+    return render(fmt, "requests", body, 201 if receipt.created else 200)
+
+
+def _read_request(platform, form: dict) -> tuple[ApiClient, CatalogItem, intake.IntakeRequest]:
+    """The client, the service asked for and the grievance, checked field by field (400 on the first fault)."""
+    with Session(platform.engine) as session:
+        client = authenticate(session, _text(form, "api_key"))
+        jurisdiction = _text(form, "jurisdiction_id")
+        if jurisdiction and jurisdiction != platform.settings.open311_jurisdiction:
+            raise Open311Error(400, f"jurisdiction_id {jurisdiction} is not served here")
+        code = _text(form, "service_code")
+        item = catalog.get_item(session, code) if code else None
+        if item is None:
+            raise Open311Error(400, f"service_code {code} not found" if code else "service_code is required")
     description = _text(form, "description", MAX_DESCRIPTION)
     if not description:
         raise Open311Error(400, "description is required")
     lat, lng = _float(form, "lat", -90, 90), _float(form, "long", -180, 180)
     if (lat is None) != (lng is None):
         raise Open311Error(400, "lat and long go together")
-    address = _text(form, "address_string", 500)
-    address_id = _text(form, "address_id")
+    address, address_id = _text(form, "address_string", 500), _text(form, "address_id")
     if lat is None and not address and not address_id:
         raise Open311Error(400, "a location is required: lat and long, address_string or address_id")
     email, media_url = _text(form, "email"), _text(form, "media_url", 1000)
@@ -220,44 +243,27 @@ async def create_request(fmt: str, request: Request, session: SessionDep, engine
         raise Open311Error(400, "email is not a valid address")
     if media_url and not _MEDIA_URL.match(media_url):
         raise Open311Error(400, "media_url must be an http(s) URL")
-    street_id = _text(form, f"attribute[{STREET_ATTRIBUTE}]") or None
-    if street_id and street_id not in {u.id for u in _streets(session)}:
-        raise Open311Error(400, f"attribute[{STREET_ATTRIBUTE}] {street_id} is not a street of this city")
-    name = " ".join(p for p in (_text(form, "last_name"), _text(form, "first_name")) if p)
-    phone, account_id = _text(form, "phone"), _text(form, "account_id")
-
-    key = request.headers.get("idempotency-key") or _derived_key(token, form)
-    reporter = Actor(id=f"token:{token.id}", role=Role.CITIZEN, name=token.name or "Open311")
     extra = [f"media_url: {media_url}"] if media_url else []
-    if address_id:
-        extra.append(f"address_id: {address_id}")
-    text = "\n".join([description, *extra])
-
-    def make_input(ticket_id: str) -> GrievanceInput:
-        return GrievanceInput(
-            ticket_id=ticket_id, channel=Channel.API, description=text, received_at=datetime.now(UTC),
-            reporter=reporter, dispatch_owner_id=settings.centre_unit_id, address=address, lat=lat, lng=lng,
-            category_hint=item.category, requested_item_code=item.code,
-            complainant=Complainant(name=name, phone=phone, email=email), street_id=street_id, attachments=attachments,
-        )
-
-    attachments = store(settings.data_dir, media)  # validated in _form; stored once by content hash
-    temporal = await request.app.state.temporal.get()
-    receipt = await submit(temporal, engine, settings, make_input, f"open311:{token.id}:{key}")
-    intake = session.exec(select(Intake).where(Intake.ticket_id == receipt.ticket_id)).one()
-    body = [{
-        "service_request_id": receipt.ticket_id,
-        "token": _token_of(intake),
-        "service_notice": _notice(item),
-        "account_id": account_id or None,
-    }]
-    return render(fmt, "requests", body, 201 if receipt.created else 200)
+    extra += [f"address_id: {address_id}"] if address_id else []
+    name = " ".join(p for p in (_text(form, "last_name"), _text(form, "first_name")) if p)
+    reporter = Actor(id=f"token:{client.token_id}", role=Role.CITIZEN, name=client.name)
+    grievance = intake.IntakeRequest(
+        Channel.API, reporter, "\n".join([description, *extra]), address=address, lat=lat, lng=lng,
+        category_hint=item.category, requested_item_code=item.code,
+        street_id=_text(form, f"attribute[{STREET_ATTRIBUTE}]") or None,
+        complainant=Complainant(name=name, phone=_text(form, "phone"), email=email))
+    return client, item, grievance
 
 
-def _derived_key(token: ApiToken, form: dict) -> str:
+def _token_for(platform, ticket_id: str) -> str:
+    with Session(platform.engine) as session:
+        return _token_of(session.exec(select(Intake).where(Intake.ticket_id == ticket_id)).one())
+
+
+def _derived_key(client: ApiClient, form: dict) -> str:
     """No Idempotency-Key header: the same body from the same client is the same request (a retry)."""
     canonical = "&".join(f"{k}={form[k]}" for k in sorted(form) if k != "api_key")
-    return hashlib.sha256(f"{token.id}|{device_or_none(form)}|{canonical}".encode()).hexdigest()
+    return hashlib.sha256(f"{client.token_id}|{device_or_none(form)}|{canonical}".encode()).hexdigest()
 
 
 def device_or_none(form: dict) -> str:
@@ -274,7 +280,7 @@ def _notice(item: CatalogItem) -> str:
 
 
 @router.get("/tokens/{name}", summary="Service request id for a token")
-async def token_lookup(name: str, session: SessionDep) -> Response:
+def token_lookup(name: str, session: SessionDep) -> Response:
     token, fmt = split_format(name)
     match = re.fullmatch(r"tk(\d{1,12})", token)
     intake = session.get(Intake, int(match.group(1))) if match else None
@@ -284,7 +290,7 @@ async def token_lookup(name: str, session: SessionDep) -> Response:
 
 
 @router.get("/requests.{fmt}", summary="Query service requests")
-async def list_requests(fmt: str, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+def list_requests(fmt: str, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     fmt = _fmt(fmt)
     params = request.query_params
     stmt = select(Ticket).where(Ticket.confidential == False)  # noqa: E712
@@ -318,7 +324,7 @@ async def list_requests(fmt: str, request: Request, session: SessionDep, setting
 
 
 @router.get("/requests/{name}", summary="One service request")
-async def get_request(name: str, session: SessionDep, settings: SettingsDep) -> Response:
+def get_request(name: str, session: SessionDep, settings: SettingsDep) -> Response:
     ticket_id, fmt = split_format(name)
     ticket = session.get(Ticket, ticket_id)
     if ticket is None or ticket.confidential:
@@ -434,19 +440,16 @@ async def _form(request: Request) -> tuple[dict, list[tuple[Attachment, bytes]]]
         return dict(parse_qsl(body, keep_blank_values=True)), []
     form = await request.form()
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    media = []
-    for upload in form.getlist("media"):
-        if isinstance(upload, str) or not upload.filename:
-            continue
-        data = await upload.read(MAX_BYTES + 1)
-        if len(data) > MAX_BYTES:
-            raise Open311Error(400, "media is larger than 5 MB")
-        kind = sniff(data[:16])
-        if kind is None:
-            raise Open311Error(400, "media must be a JPEG, PNG or WebP photo")
-        media.append((describe(upload.filename, data, kind), data))
-    if len(media) > 1:
+    uploads = [u for u in form.getlist("media") if not isinstance(u, str) and u.filename]
+    if len(uploads) > 1:
         raise Open311Error(400, "at most one media file")
+    files = [(u.filename, await u.read(MAX_BYTES + 1)) for u in uploads]
+    if any(len(data) > MAX_BYTES for _name, data in files):
+        raise Open311Error(400, "media is larger than 5 MB")
+    try:
+        media = check_photos(files, limit=1)
+    except ServiceError:
+        raise Open311Error(400, "media must be a JPEG, PNG or WebP photo") from None
     return fields, media
 
 

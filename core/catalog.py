@@ -24,6 +24,7 @@ from core.models.catalog import (
     Unit,
 )
 from core.models.tickets import Ticket, TicketEvent
+from core.vocabulary import AuditAction, Detail
 
 # Main categories of the catalog: stable slug -> (Chinese label, English label).
 CATEGORY_LABELS: dict[str, tuple[str, str]] = {
@@ -203,36 +204,7 @@ def adjustment_candidates(
     Counts audit-log actions since `since`, per the ticket's current item. Satisfied share counts
     satisfied and basically satisfied ratings, and is only judged once `min_rated` ratings exist.
     """
-    counted = ("bounce_requested", "consultation_opened")
-    counts: dict[str, Counter] = {}
-    stmt = (
-        select(Ticket.item_code, TicketEvent.action, func.count(TicketEvent.id))
-        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
-        .where(
-            TicketEvent.at >= since,
-            col(TicketEvent.action).in_(counted),
-            col(Ticket.item_code).is_not(None),
-        )
-        .group_by(Ticket.item_code, TicketEvent.action)
-    )
-    for code, action, n in session.exec(stmt):
-        counts.setdefault(code, Counter())[action] += n
-    # Ratings sit in JSON details, read the same way on SQLite and PostgreSQL: tally them here.
-    ratings = session.exec(
-        select(Ticket.item_code, TicketEvent.details)
-        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
-        .where(
-            TicketEvent.at >= since,
-            col(TicketEvent.action).in_(("rated", "rating_timeout")),
-            col(Ticket.item_code).is_not(None),
-        )
-    )
-    for code, details in ratings:
-        rating = (details or {}).get("rating", "")
-        tally = counts.setdefault(code, Counter())
-        tally["rated"] += 1
-        tally["satisfied"] += rating in SATISFIED_RATINGS
-
+    counts = _adjustment_tallies(session, since)
     names = {item.code: item.name_zh for item in items_at(session)}
     result = []
     for code, tally in counts.items():
@@ -260,6 +232,32 @@ def adjustment_candidates(
         )
     result.sort(key=lambda r: (-len(r["reasons"]), -r["bounce_requests"], -r["consultations"], r["item_code"]))
     return result
+
+
+def _adjustment_tallies(session: Session, since: datetime) -> dict[str, Counter]:
+    """Per current item: bounce requests, consultations, ratings and satisfied ratings since `since`."""
+    counted = (AuditAction.BOUNCE_REQUESTED, AuditAction.CONSULTATION_OPENED)
+    counts: dict[str, Counter] = {}
+    stmt = (
+        select(Ticket.item_code, TicketEvent.action, func.count(TicketEvent.id))
+        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+        .where(TicketEvent.at >= since, col(TicketEvent.action).in_(counted), col(Ticket.item_code).is_not(None))
+        .group_by(Ticket.item_code, TicketEvent.action)
+    )
+    for code, action, n in session.exec(stmt):
+        counts.setdefault(code, Counter())[action] += n
+    # Ratings sit in JSON details, read the same way on SQLite and PostgreSQL: tally them here.
+    ratings = session.exec(
+        select(Ticket.item_code, TicketEvent.details)
+        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+        .where(TicketEvent.at >= since, col(TicketEvent.action).in_((AuditAction.RATED, AuditAction.RATING_TIMEOUT)),
+               col(Ticket.item_code).is_not(None))
+    )
+    for code, details in ratings:
+        tally = counts.setdefault(code, Counter())
+        tally["rated"] += 1
+        tally["satisfied"] += (details or {}).get(Detail.RATING, "") in SATISFIED_RATINGS
+    return counts
 
 
 def _any_item_name(session: Session, code: str) -> str:

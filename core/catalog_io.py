@@ -26,7 +26,7 @@ from core.catalog import (
     remove_item,
     replace_item,
 )
-from core.clock_plans import resolve
+from core.clock_plans import DEFAULT_TIERS, resolve
 from core.durations import parse_duration, parse_plan
 from core.models.catalog import CatalogItem, CatalogVersion, Unit
 
@@ -148,16 +148,22 @@ def import_items(
     reason: str,
     effective_at: datetime | None = None,
     replace_all: bool = True,
+    tiers: dict[str, dict[str, str]] | None = None,
 ) -> CatalogVersion:
     """Check every row, then publish the file as one new version (items missing from it are removed
     when replace_all). Unchanged items keep their rows; a file that changes nothing publishes nothing
     and returns the latest version. Flushes; the caller commits.
+
+    `tiers` are the complexity tiers the rows are checked against, as the admin form checks them:
+    pass the configured ones (core.clock_plans.load_tiers(settings.clock_plans)); None means the
+    built-in DEFAULT_TIERS.
     """
+    tiers = tiers or DEFAULT_TIERS
     problems: list[Problem] = []
     if not (reason or "").strip():
         problems.append(Problem(0, "", "a catalog change needs a reason"))
     table = _read(data, fmt, problems)
-    items = _parse(session, table, problems) if table is not None else []
+    items = _parse(session, table, tiers, problems) if table is not None else []
     if table is not None and not items and not problems:
         problems.append(Problem(0, "", "the file has no items"))
     if problems:
@@ -230,7 +236,9 @@ def _header_field(header: str) -> str | None:
     return None
 
 
-def _parse(session: Session, table: list[tuple[int, list[str]]], problems: list[Problem]) -> list[dict]:
+def _parse(
+    session: Session, table: list[tuple[int, list[str]]], tiers: dict[str, dict[str, str]], problems: list[Problem]
+) -> list[dict]:
     if not table:
         problems.append(Problem(0, "", "the file is empty"))
         return []
@@ -253,14 +261,19 @@ def _parse(session: Session, table: list[tuple[int, list[str]]], problems: list[
         if not any(cells):
             continue  # blank rows in a spreadsheet are not items
         raw = {f: (cells[i] if i < len(cells) else "") for f, i in positions.items()}
-        fields = _check_row(row_no, raw, unit_ids, seen, problems)
+        fields = _check_row(row_no, raw, unit_ids, seen, tiers, problems)
         if fields is not None:
             items.append(fields)
     return items
 
 
 def _check_row(
-    row: int, raw: dict[str, str], unit_ids: set[str], seen: dict[str, int], problems: list[Problem]
+    row: int,
+    raw: dict[str, str],
+    unit_ids: set[str],
+    seen: dict[str, int],
+    tiers: dict[str, dict[str, str]],
+    problems: list[Problem],
 ) -> dict | None:
     before = len(problems)
 
@@ -291,10 +304,10 @@ def _check_row(
     if level not in LEVELS:
         bad("level", f"unknown level {level!r} (use one of {', '.join(LEVELS)})")
     tier = raw.get("tier", "") or "standard"
-    if tier not in TIERS:
-        bad("tier", f"unknown tier {tier!r} (use one of {', '.join(TIERS)})")
+    if tier not in tiers:
+        bad("tier", f"unknown tier {tier!r} (use one of {', '.join(tiers)})")
     limits = {f: raw.get(f, "") or None for f in ("acceptance_limit", "closure_limit", "checkpoint_plan")}
-    _check_clock(tier if tier in TIERS else "standard", limits, bad)
+    _check_clock(tier if tier in tiers else "standard", limits, tiers, bad)
     if len(problems) > before:
         return None
     return {
@@ -314,8 +327,9 @@ def _check_row(
     }
 
 
-def _check_clock(tier: str, limits: dict[str, str | None], bad) -> None:
-    """Each duration on its own, then the plan the workflow would resolve from them together."""
+def _check_clock(tier: str, limits: dict[str, str | None], tiers: dict[str, dict[str, str]], bad) -> None:
+    """Each duration on its own, then the plan the workflow would resolve from them together, against
+    the same tiers the workflow and the admin form (web.catalog_forms) resolve with."""
     parsers = {"acceptance_limit": parse_duration, "closure_limit": parse_duration, "checkpoint_plan": parse_plan}
     failed = False
     for field, parse in parsers.items():
@@ -333,6 +347,7 @@ def _check_clock(tier: str, limits: dict[str, str | None], bad) -> None:
             acceptance=limits["acceptance_limit"],
             closure=limits["closure_limit"],
             checkpoints=limits["checkpoint_plan"],
+            tiers=tiers,
         )
     except ValueError as exc:
         bad("checkpoint_plan" if limits["checkpoint_plan"] else "closure_limit", str(exc))

@@ -1,13 +1,15 @@
 """Complexity tiers and their clocks, as data: acceptance limit, closure limit, four checkpoints.
 
 A catalog item names a tier and may override any part of it; a city overrides the tiers themselves
-with the CLOCK_PLANS setting (JSON). The workflow only ever sees the resolved ClockPlan.
+with the CLOCK_PLANS setting (JSON). The workflow only ever sees the resolved ClockPlan. The rating
+window and default are settings (core.config.Settings), never defaulted here.
 """
 
 from __future__ import annotations
 
 import json
 
+from core.config import defaults
 from core.durations import parse_duration, parse_plan
 from core.messages import ClockPlan
 
@@ -19,7 +21,6 @@ DEFAULT_TIERS: dict[str, dict[str, str]] = {
     # Complex, multi-department cases: 15 working days, checkpoints spread across them.
     "complex": {"acceptance": "1wd", "closure": "15wd", "checkpoints": "3wd,7wd,11wd,15wd"},
 }
-DEFAULT_RATING = {"rating_window": "3d", "rating_default": "satisfied"}
 
 
 class ClockPlanError(ValueError):
@@ -57,10 +58,15 @@ def resolve(
     closure: str | None = None,
     checkpoints: str | None = None,
     tiers: dict[str, dict[str, str]] | None = None,
-    rating_window: str = DEFAULT_RATING["rating_window"],
-    rating_default: str = DEFAULT_RATING["rating_default"],
+    rating_window: str | None = None,
+    rating_default: str | None = None,
 ) -> ClockPlan:
+    """The tier's plan with the item's overrides. A dispatch passes the settings' rating window and default;
+    a caller that only validates limits may leave them out and gets Settings' declared defaults."""
     tiers = tiers or DEFAULT_TIERS
+    declared = defaults()
+    rating_window = declared.rating_window if rating_window is None else rating_window
+    rating_default = declared.rating_default if rating_default is None else rating_default
     base = tiers.get(tier) or tiers["standard"]
     closure = closure or base["closure"]
     if checkpoints is None:

@@ -69,3 +69,9 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def defaults() -> Settings:
+    """The declared defaults, environment ignored: what a function given no settings reads, so that every
+    default lives only in the fields above."""
+    return Settings.model_construct()

@@ -49,47 +49,43 @@ def split_list(text: str, sep: str = ";") -> list[str]:
 
 
 def _load(session: Session) -> None:
+    units = _load_units(session)
+    version = new_version(session, author="system", reason="demo catalog", effective_at=EFFECTIVE_AT)
+    _load_items(session, version, units)
+    _load_lists(session, version)
+    session.flush()
+
+
+def _load_units(session: Session) -> dict[str, Unit]:
     units: dict[str, Unit] = {}
     for row in read_rows("units.csv"):
         unit = session.get(Unit, row["id"])
         if unit is None:  # a unit set up before the demo keeps its own details
-            unit = Unit(
-                id=row["id"],
-                kind=row["kind"],
-                parent_id=row["parent_id"] or None,
-                name_zh=row["name_zh"],
-                name_en=row["name_en"],
-                contact=row["contact"],
-                phone=row["phone"],
-            )
+            unit = Unit(id=row["id"], kind=row["kind"], parent_id=row["parent_id"] or None, name_zh=row["name_zh"],
+                        name_en=row["name_en"], contact=row["contact"], phone=row["phone"])
             session.add(unit)
             session.flush()  # parents before children: SQLite enforces the foreign key
         units[unit.id] = unit
+    return units
 
-    version = new_version(session, author="system", reason="demo catalog", effective_at=EFFECTIVE_AT)
+
+def _load_items(session: Session, version, units: dict[str, Unit]) -> None:
     for row in read_rows("items.csv"):
         unit = units[row["primary_unit_id"]]
-        replace_item(
-            session,
-            version,
-            {
-                "code": row["code"],
-                "name_zh": row["name_zh"],
-                "name_en": row["name_en"],
-                "category": row["category"],
-                "keywords": split_list(row["keywords"]),
-                "examples": split_list(row["examples"], "|"),
-                "primary_unit_id": row["primary_unit_id"],
-                "cooperating_unit_ids": split_list(row["cooperating_unit_ids"]),
-                "level": row["level"],
-                "tier": row["tier"],
-                "acceptance_limit": row["acceptance_limit"] or None,
-                "closure_limit": row["closure_limit"] or None,
-                "checkpoint_plan": row["checkpoint_plan"] or None,
-                "process": row["process"],
-                "contact": row["contact"] or f"{unit.name_zh} {unit.contact} {unit.phone}",
-            },
-        )
+        replace_item(session, version, {
+            "code": row["code"], "name_zh": row["name_zh"], "name_en": row["name_en"], "category": row["category"],
+            "keywords": split_list(row["keywords"]), "examples": split_list(row["examples"], "|"),
+            "primary_unit_id": row["primary_unit_id"],
+            "cooperating_unit_ids": split_list(row["cooperating_unit_ids"]),
+            "level": row["level"], "tier": row["tier"],
+            "acceptance_limit": row["acceptance_limit"] or None, "closure_limit": row["closure_limit"] or None,
+            "checkpoint_plan": row["checkpoint_plan"] or None, "process": row["process"],
+            "contact": row["contact"] or f"{unit.name_zh} {unit.contact} {unit.phone}",
+        })
+
+
+def _load_lists(session: Session, version) -> None:
+    """The community access list, streets' own lists and the items higher departments took back."""
     for row in read_rows("community_access.csv"):
         session.add(
             CommunityAccessItem(

@@ -24,10 +24,6 @@ class Stage(StrEnum):
     MERGED = "merged"  # duplicate of another ticket
 
 
-OPEN_STAGES = (Stage.RECEIVED, Stage.DISPATCHED, Stage.IN_PROGRESS, Stage.REVIEW)
-FINAL_STAGES = (Stage.CLOSED, Stage.REJECTED, Stage.MERGED)
-
-
 class Role(StrEnum):
     CITIZEN = "citizen"
     GRID = "grid"  # grid worker (网格员)
@@ -312,17 +308,6 @@ class PendingRequest:
 
 
 @dataclass
-class HistoryEntry:
-    seq: int
-    at: datetime
-    actor: Actor
-    action: str
-    reason: str = ""
-    stage_before: Stage | None = None
-    stage_after: Stage | None = None
-
-
-@dataclass
 class GrievanceState:
     ticket_id: str
     stage: Stage
@@ -362,4 +347,3 @@ class GrievanceState:
     duplicate_of: str | None = None
     calendar_fallback: bool = False
     published: bool = False
-    history: list[HistoryEntry] = field(default_factory=list)

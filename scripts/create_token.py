@@ -9,9 +9,9 @@ import sys
 
 from sqlmodel import Session
 
-from api.token_auth import issue_token
 from core.config import get_settings
 from core.db import get_engine
+from services.accounts import issue_token
 
 
 def main(argv: list[str]) -> int:

@@ -151,7 +151,7 @@ def main() -> int:
             asyncio.run(ensure_search_attributes(settings))
         processes.append(("worker", spawn([sys.executable, str(ROOT / "worker.py")])))
         processes.append(("web", spawn([
-            sys.executable, "-m", "uvicorn", "--factory", "api.main:create_app",
+            sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app",
             "--host", settings.web_host, "--port", str(settings.web_port), "--log-level", "warning",
         ])))
         _announce(settings, report)

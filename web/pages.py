@@ -1,7 +1,7 @@
 """The web console: one router gathering web/routes/*, the static files, and the error pages.
 
-api.main mounts them: `router` (with the CSRF dependency), `static_files()`, `install_error_pages(app)`.
-Pages read the SQL read model; actions go to the workflows through api.actions.
+The composition root (app.main) mounts them: `router` (with the CSRF dependency), `static_files()`,
+`install_error_pages(app)`, and shows a ServiceError on a console path with `error_page`.
 """
 
 from __future__ import annotations
@@ -10,16 +10,15 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Request, Response
-from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from api.errors import LoginRequired, PageError
+from services.errors import ServiceError
+from web.auth import LoginRequired
 from web.routes import auth, cases, evaluation, intake, public, work
 from web.routes.common import see_other
 from web.templating import render
 
 HERE = Path(__file__).resolve().parent
-API_PREFIX = "/api/v1/"
 router = APIRouter(include_in_schema=False)
 for module in (public, auth, intake, work, cases, evaluation):
     router.include_router(module.router)
@@ -29,18 +28,14 @@ def static_files() -> StaticFiles:
     return StaticFiles(directory=HERE / "static")
 
 
-def install_error_pages(app: FastAPI) -> None:
-    @app.exception_handler(PageError)
-    async def page_error(request: Request, exc: PageError):
-        if request.url.path.startswith(API_PREFIX):  # the JSON API answers in JSON, with the same statuses
-            headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-            return JSONResponse({"detail": exc.message, "reason": exc.detail}, status_code=exc.status,
-                                headers=headers)
-        response = render(request, "error.html", {"error": exc}, status_code=exc.status)
-        if exc.status == 429:
-            response.headers["Retry-After"] = "60"
-        return response
+def error_page(request: Request, exc: ServiceError) -> Response:
+    response = render(request, "error.html", {"error": exc}, status_code=exc.status)
+    if exc.status == 429:
+        response.headers["Retry-After"] = "60"
+    return response
 
+
+def install_error_pages(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired):
         target = f"/login?next={quote(exc.next_url, safe='/')}"

@@ -17,9 +17,9 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.responses import HTMLResponse
 
-from api.auth import csrf_token
 from core.i18n import HTML_LANG, _, current_locale, translations
 from web import labels
+from web.auth import csrf_token
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 TZ = ZoneInfo("Asia/Shanghai")

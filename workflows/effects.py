@@ -22,7 +22,8 @@ with workflow.unsafe.imports_passed_through():
     from activities.read_model import ReadModelActivities, RecordEventInput
     from activities.routing import LearnRoutingInput, PlanDispatchInput, ProposeRoutingInput, RoutingActivities
     from core import guards
-    from core.messages import Actor, DispatchPlan, GrievanceState, HistoryEntry, RoutingProposal, Stage
+    from core.messages import Actor, DispatchPlan, GrievanceState, RoutingProposal, Stage
+    from core.vocabulary import AuditAction
     from workflows import search_attributes
 
 LOCAL_TIMEOUT = timedelta(seconds=30)
@@ -36,17 +37,17 @@ class CaseEffects:
         self.seq = 0  # the audit sequence: one per transition, the read model's idempotency key
         self.background: list[asyncio.Future] = []  # best-effort activities nobody waits for
 
-    async def record(self, actor: Actor, action: str, before: Stage | None, reason: str = "", *,
+    async def record(self, actor: Actor, action: AuditAction, before: Stage | None, reason: str = "", *,
                      unit_id: str | None = None, details: dict | None = None) -> None:
-        """Every transition: history entry, search attributes, and the idempotent read-model write."""
+        """Every transition: search attributes, and the idempotent audit row and snapshot in the read model."""
         self.seq += 1
-        now = workflow.now()
-        self.s.history.append(HistoryEntry(self.seq, now, actor, action, reason, before, self.s.stage))
         self.upsert_search_attributes()
+        # A copy: a local activity retried after backoff is scheduled again from its input object.
+        snapshot = dataclasses.replace(self.s)
         await workflow.execute_local_activity_method(
             ReadModelActivities.record_event,
-            RecordEventInput(ticket_id=self.s.ticket_id, seq=self.seq, at=now, actor=actor, action=action,
-                             state=self.snapshot(), reason=reason, unit_id=unit_id, stage_before=before,
+            RecordEventInput(ticket_id=self.s.ticket_id, seq=self.seq, at=workflow.now(), actor=actor,
+                             action=action.value, state=snapshot, reason=reason, unit_id=unit_id, stage_before=before,
                              details=details or {}),
             start_to_close_timeout=LOCAL_TIMEOUT,
         )
@@ -136,6 +137,3 @@ class CaseEffects:
             keys.OVERDUE.value_set(s.overdue),
             keys.COLOUR.value_set(s.colour.value),
         ])
-
-    def snapshot(self) -> GrievanceState:
-        return dataclasses.replace(self.s, history=[])

@@ -37,7 +37,8 @@ with workflow.unsafe.imports_passed_through():
         FrozenMonth,
         ListScopesInput,
     )
-    from core.evaluation import CITY, DEFAULT_TIMEZONE, previous_month_key
+    from core.config import defaults
+    from core.evaluation import CITY, previous_month_key
 
 SCHEDULE_ID = "monthly-evaluation"
 WORKFLOW_ID = "monthly-evaluation"  # scheduled runs get the scheduled time appended by Temporal
@@ -52,7 +53,7 @@ SCHEDULED_START = SearchAttributeKey.for_datetime("TemporalScheduledStartTime")
 class MonthlyEvaluationInput:
     month: str = ""  # "2026-10"; "" means the month before the (scheduled) start, in `timezone`
     scope: str = ALL_SCOPES  # "all" (the city and every district), "city", or one district's id
-    timezone: str = DEFAULT_TIMEZONE
+    timezone: str = defaults().timezone
     write_reports: bool = True
 
 
@@ -122,7 +123,7 @@ async def start_month(client: Client, task_queue: str, month: str, scope: str = 
 
 
 
-def monthly_schedule(task_queue: str, timezone: str = DEFAULT_TIMEZONE) -> Schedule:
+def monthly_schedule(task_queue: str, timezone: str = defaults().timezone) -> Schedule:
     """02:00 on the 1st of every month, local time, for the previous month; a run missed while the
     cluster was down is caught up within a week; runs never overlap."""
     return Schedule(
@@ -142,7 +143,7 @@ def monthly_schedule(task_queue: str, timezone: str = DEFAULT_TIMEZONE) -> Sched
     )
 
 
-async def ensure_monthly_schedule(client: Client, task_queue: str, *, timezone: str = DEFAULT_TIMEZONE,
+async def ensure_monthly_schedule(client: Client, task_queue: str, *, timezone: str = defaults().timezone,
                                   schedule_id: str = SCHEDULE_ID) -> ScheduleHandle:
     """Create the schedule once; later calls leave it alone unless its timing or target changed."""
     wanted = monthly_schedule(task_queue, timezone)

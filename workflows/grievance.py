@@ -1,15 +1,13 @@
 """GrievanceWorkflow: one durable workflow per grievance, 接派办督评报宣 from intake to publication.
 
-`run` is the story; every human action is an update with a validator (rules in guards.py), every
-clock a durable timer planned by `_next_clock` (checkpoint rules in supervision.py). Deterministic:
-all I/O goes through the activities of effects.py.
+`run` is the story; every human action is an update with a validator (rules in core/guards.py), every
+clock a durable timer of clocks.py. Deterministic: all I/O goes through the activities of effects.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from temporalio import workflow
 
@@ -20,7 +18,7 @@ with workflow.unsafe.imports_passed_through():
     import activities.publication  # noqa: F401
     import activities.read_model  # noqa: F401
     import activities.routing  # noqa: F401
-    from core import guards, supervision
+    from core import guards
     from core.durations import DurationError, parse_duration
     from core.messages import (
         SYSTEM_ACTOR,
@@ -50,10 +48,12 @@ with workflow.unsafe.imports_passed_through():
         Stage,
         SubmitResultInput,
     )
+    from core.vocabulary import PENDING_BOUNCE, PENDING_CONSULTATION, PENDING_EXTENSION, AuditAction, Detail
+    from workflows.clocks import CaseClocks
     from workflows.effects import CaseEffects
 
-WORKING = (Stage.DISPATCHED, Stage.IN_PROGRESS, Stage.REVIEW)
-CLOCKED = (Stage.RECEIVED, *WORKING)
+# workflow.patched ids: behaviour changes that running cases and stored histories replay around.
+RULING_KEEPS_COOPERATING = "consultation-ruling-keeps-cooperating"
 
 
 @workflow.defn
@@ -65,15 +65,15 @@ class GrievanceWorkflow:
         )
         self._fx = CaseEffects(self._s)
         self._lock = asyncio.Lock()
+        self._clocks = CaseClocks(self._s, self._fx, self._lock, close=self._close)
         self._received = False
 
     @workflow.run
     async def run(self, input: GrievanceInput) -> GrievanceState:
         async with self._lock:
             await self._receive(input)  # 接
-        # 派 办 督 评 happen through the updates below; this loop keeps every clock running.
-        while not self._finished():
-            await self._wait_for_next_clock()
+        # 派 办 督 评 happen through the updates below, under the clocks.
+        await self._clocks.run_until_finished()
         if self._s.stage == Stage.CLOSED:
             async with self._lock:
                 await self._report_and_publicize()  # 报 宣
@@ -89,16 +89,16 @@ class GrievanceWorkflow:
             self.validate_dispatch(input)
             plan = await self._fx.plan(input.actor, input.item_code, input.primary_unit_id, input.cooperating_unit_ids)
             before = self._s.stage
-            chosen = {"item_code": plan.item_code, "primary": plan.primary.id,
-                      "cooperating": [u.id for u in plan.cooperating], "proposed": self._proposed_item(),
-                      "note": input.note}
+            chosen = {Detail.ITEM_CODE: plan.item_code, Detail.PRIMARY: plan.primary.id,
+                      Detail.COOPERATING: [u.id for u in plan.cooperating], Detail.PROPOSED: self._proposed_item(),
+                      Detail.NOTE: input.note}
             if plan.to_district:
                 await self._hand_to_district(plan)
-                await self._fx.record(input.actor, "handed_to_district", before, details=chosen,
-                                      unit_id=plan.primary.id)
+                action = AuditAction.HANDED_TO_DISTRICT
             else:
                 await self._assign(plan, first=self._s.dispatched_at is None)
-                await self._fx.record(input.actor, "dispatched", before, details=chosen, unit_id=plan.primary.id)
+                action = AuditAction.DISPATCHED
+            await self._fx.record(input.actor, action, before, details=chosen, unit_id=plan.primary.id)
             self._fx.learn(plan.item_code)
             return self._result()
 
@@ -116,10 +116,11 @@ class GrievanceWorkflow:
             self._s.closed_at = workflow.now()  # before the record, so the read model's row is closed too
             if input.duplicate_of:
                 self._s.stage, self._s.duplicate_of = Stage.MERGED, input.duplicate_of
-                await self._fx.record(input.actor, "merged", before, input.reason, details={"into": input.duplicate_of})
+                await self._fx.record(input.actor, AuditAction.MERGED, before, input.reason,
+                                      details={Detail.INTO: input.duplicate_of})
             else:
                 self._s.stage = Stage.REJECTED
-                await self._fx.record(input.actor, "rejected", before, input.reason)
+                await self._fx.record(input.actor, AuditAction.REJECTED, before, input.reason)
             return self._result()
 
     @reject.validator
@@ -139,8 +140,8 @@ class GrievanceWorkflow:
             now = workflow.now()
             on_time = self._s.accept_deadline is None or now <= self._s.accept_deadline
             self._s.stage, self._s.accepted_at, self._s.last_progress_at = Stage.IN_PROGRESS, now, now
-            await self._fx.record(input.actor, "accepted", Stage.DISPATCHED, details={"on_time": on_time},
-                               unit_id=self._s.primary.id)
+            await self._fx.record(input.actor, AuditAction.ACCEPTED, Stage.DISPATCHED,
+                                  details={Detail.ON_TIME: on_time}, unit_id=self._s.primary.id)
             return self._result()
 
     @accept.validator
@@ -153,7 +154,8 @@ class GrievanceWorkflow:
             self.validate_add_progress(input)
             self._s.progress_count += 1
             self._s.last_progress_at = workflow.now()
-            await self._fx.record(input.actor, "progress", self._s.stage, input.note, unit_id=input.actor.unit_id)
+            await self._fx.record(input.actor, AuditAction.PROGRESS, self._s.stage, input.note,
+                                  unit_id=input.actor.unit_id)
             return self._result()
 
     @add_progress.validator
@@ -165,10 +167,11 @@ class GrievanceWorkflow:
     async def request_bounce(self, input: BounceRequestInput) -> ActionResult:
         async with self._acting():
             self.validate_request_bounce(input)
-            self._s.pending = PendingRequest("bounce", input.actor, input.reason, workflow.now(),
+            self._s.pending = PendingRequest(PENDING_BOUNCE, input.actor, input.reason, workflow.now(),
                                              claimed_item_code=input.claimed_item_code)
-            await self._fx.record(input.actor, "bounce_requested", self._s.stage, input.reason,
-                               details={"claimed_item_code": input.claimed_item_code}, unit_id=self._s.primary.id)
+            await self._fx.record(input.actor, AuditAction.BOUNCE_REQUESTED, self._s.stage, input.reason,
+                                  details={Detail.CLAIMED_ITEM_CODE: input.claimed_item_code},
+                                  unit_id=self._s.primary.id)
             return self._result()
 
     @request_bounce.validator
@@ -187,7 +190,8 @@ class GrievanceWorkflow:
             bouncing_unit, before = self._s.primary.id, self._s.stage
             if not input.approve:
                 self._s.pending = None
-                await self._fx.record(input.actor, "bounce_denied", before, input.reason, unit_id=bouncing_unit)
+                await self._fx.record(input.actor, AuditAction.BOUNCE_DENIED, before, input.reason,
+                                      unit_id=bouncing_unit)
                 return self._result()
             item = input.item_code or self._s.pending.claimed_item_code
             plan = await self._fx.plan(input.actor, item, input.primary_unit_id, input.cooperating_unit_ids)
@@ -195,8 +199,9 @@ class GrievanceWorkflow:
                 raise guards.fail("an approved bounce goes to another handling unit", guards.BAD_INPUT)
             self._s.pending = None
             await self._assign(plan, first=False)  # the citizen's clock does not restart
-            await self._fx.record(input.actor, "bounce_approved", before, input.reason, unit_id=bouncing_unit,
-                               details={"item_code": plan.item_code, "primary": plan.primary.id})
+            await self._fx.record(input.actor, AuditAction.BOUNCE_APPROVED, before, input.reason,
+                                  unit_id=bouncing_unit,
+                                  details={Detail.ITEM_CODE: plan.item_code, Detail.PRIMARY: plan.primary.id})
             return self._result()
 
     @rule_bounce.validator
@@ -208,9 +213,10 @@ class GrievanceWorkflow:
     async def request_extension(self, input: ExtensionRequestInput) -> ActionResult:
         async with self._acting():
             self.validate_request_extension(input)
-            self._s.pending = PendingRequest("extension", input.actor, input.reason, workflow.now(), extra=input.extra)
-            await self._fx.record(input.actor, "extension_requested", self._s.stage, input.reason,
-                               details={"extra": input.extra}, unit_id=self._s.primary.id)
+            self._s.pending = PendingRequest(PENDING_EXTENSION, input.actor, input.reason, workflow.now(),
+                                             extra=input.extra)
+            await self._fx.record(input.actor, AuditAction.EXTENSION_REQUESTED, self._s.stage, input.reason,
+                                  details={Detail.EXTRA: input.extra}, unit_id=self._s.primary.id)
             return self._result()
 
     @request_extension.validator
@@ -231,7 +237,8 @@ class GrievanceWorkflow:
             request, before = self._s.pending, self._s.stage
             self._s.pending = None
             if not input.approve:
-                await self._fx.record(input.actor, "extension_denied", before, input.reason, unit_id=self._s.primary.id)
+                await self._fx.record(input.actor, AuditAction.EXTENSION_DENIED, before, input.reason,
+                                      unit_id=self._s.primary.id)
                 return self._result()
             old = self._s.closure_deadline
             unfired = [c for c in self._s.checkpoints if c.colour is None]
@@ -239,9 +246,10 @@ class GrievanceWorkflow:
             for checkpoint, due in zip(unfired, moved, strict=True):
                 checkpoint.due = due
             self._s.closure_deadline = self._s.checkpoints[-1].due
-            await self._fx.record(input.actor, "extension_approved", before, input.reason, unit_id=self._s.primary.id,
-                               details={"extra": request.extra, "old_deadline": _iso(old),
-                                        "new_deadline": _iso(self._s.closure_deadline)})
+            await self._fx.record(input.actor, AuditAction.EXTENSION_APPROVED, before, input.reason,
+                                  unit_id=self._s.primary.id,
+                                  details={Detail.EXTRA: request.extra, Detail.OLD_DEADLINE: _iso(old),
+                                           Detail.NEW_DEADLINE: _iso(self._s.closure_deadline)})
             return self._result()
 
     @rule_extension.validator
@@ -249,15 +257,15 @@ class GrievanceWorkflow:
         guards.authorize(guards.Action.RULE_EXTENSION, self._s, input.actor)
         guards.require_reason(input.reason)
 
-    # ---- 督 supervise (by hand; the clocks are in the run loop) ----
+    # ---- 督 supervise (by hand; the clocks are in clocks.py) ----
 
     @workflow.update
     async def escalate(self, input: EscalateInput) -> ActionResult:
         async with self._acting():
             self.validate_escalate(input)
             self._s.escalated = True
-            await self._fx.record(input.actor, "escalated", self._s.stage, input.reason,
-                               unit_id=self._s.primary.id if self._s.primary else None)
+            await self._fx.record(input.actor, AuditAction.ESCALATED, self._s.stage, input.reason,
+                                  unit_id=self._s.primary.id if self._s.primary else None)
             await self._fx.notify("escalated", "unit", f"supervisor escalated: {input.reason}")
             return self._result()
 
@@ -278,8 +286,8 @@ class GrievanceWorkflow:
             else:
                 await self._assign(plan, first=self._s.dispatched_at is None)
             self._s.pending = None
-            await self._fx.record(input.actor, "reassigned", before, input.reason, unit_id=old_unit,
-                               details={"item_code": plan.item_code, "primary": plan.primary.id})
+            await self._fx.record(input.actor, AuditAction.REASSIGNED, before, input.reason, unit_id=old_unit,
+                                  details={Detail.ITEM_CODE: plan.item_code, Detail.PRIMARY: plan.primary.id})
             return self._result()
 
     @reassign.validator
@@ -294,11 +302,11 @@ class GrievanceWorkflow:
         async with self._acting():
             self.validate_open_consultation(input)
             replaced = self._s.pending.kind if self._s.pending else None
-            self._s.pending = PendingRequest("consultation", input.actor, input.reason, workflow.now(),
+            self._s.pending = PendingRequest(PENDING_CONSULTATION, input.actor, input.reason, workflow.now(),
                                              unit_ids=list(dict.fromkeys(input.unit_ids)))
-            await self._fx.record(input.actor, "consultation_opened", self._s.stage, input.reason,
-                               details={"units": self._s.pending.unit_ids, "replaces": replaced},
-                               unit_id=self._s.primary.id if self._s.primary else None)
+            await self._fx.record(input.actor, AuditAction.CONSULTATION_OPENED, self._s.stage, input.reason,
+                                  details={Detail.UNITS: self._s.pending.unit_ids, Detail.REPLACES: replaced},
+                                  unit_id=self._s.primary.id if self._s.primary else None)
             return self._result()
 
     @open_consultation.validator
@@ -314,13 +322,17 @@ class GrievanceWorkflow:
             self.validate_rule_consultation(input)
             before, old_unit = self._s.stage, self._s.primary.id
             item = input.item_code or self._s.item_code
-            if input.primary_unit_id != old_unit or item != self._s.item_code:
-                plan = await self._fx.plan(input.actor, item, input.primary_unit_id, input.cooperating_unit_ids)
-                await self._assign(plan, first=False)
+            if input.primary_unit_id != old_unit:
+                await self._assign(await self._plan_ruling(input, item), first=False)
+            elif workflow.patched(RULING_KEEPS_COOPERATING):
+                self._adopt(await self._plan_ruling(input, item))  # the lead keeps its acceptance and clocks
+            elif item != self._s.item_code:  # before the patch: the same lead had to accept again
+                await self._assign(await self._plan_ruling(input, item), first=False)
             self._s.pending = None
-            await self._fx.record(input.actor, "consultation_ruled", before, input.reason, unit_id=old_unit,
-                               details={"ruled_unit": input.primary_unit_id, "item_code": item,
-                                        "catalog_change": input.propose_catalog_change})
+            await self._fx.record(input.actor, AuditAction.CONSULTATION_RULED, before, input.reason, unit_id=old_unit,
+                                  details={Detail.RULED_UNIT: input.primary_unit_id, Detail.ITEM_CODE: item,
+                                           Detail.COOPERATING: [u.id for u in self._s.cooperating],
+                                           Detail.CATALOG_CHANGE: input.propose_catalog_change})
             if input.propose_catalog_change:
                 await self._fx.propose_catalog_change(input.actor, input.reason, item, input.primary_unit_id)
             return self._result()
@@ -340,9 +352,9 @@ class GrievanceWorkflow:
             self.validate_submit_result(input)
             self._s.stage, self._s.submitted_at = Stage.REVIEW, workflow.now()
             self._s.result_summary, self._s.outcome = input.summary, input.outcome
-            await self._fx.record(input.actor, "result_submitted", Stage.IN_PROGRESS, input.summary,
-                               details={"outcome": input.outcome.value, "on_time": self._on_time()},
-                               unit_id=self._s.primary.id)
+            await self._fx.record(input.actor, AuditAction.RESULT_SUBMITTED, Stage.IN_PROGRESS, input.summary,
+                                  details={Detail.OUTCOME: input.outcome.value, Detail.ON_TIME: self._on_time()},
+                                  unit_id=self._s.primary.id)
             return self._result()
 
     @submit_result.validator
@@ -357,13 +369,13 @@ class GrievanceWorkflow:
             if input.approve:
                 (self._s.rating_deadline,) = await self._fx.deadlines([(workflow.now(), self._s.clock.rating_window)])
                 self._s.stage = Stage.RATING
-                await self._fx.record(input.actor, "review_approved", Stage.REVIEW, input.reason,
-                                   unit_id=self._s.primary.id)
+                await self._fx.record(input.actor, AuditAction.REVIEW_APPROVED, Stage.REVIEW, input.reason,
+                                      unit_id=self._s.primary.id)
             else:
                 self._s.stage, self._s.rework_count = Stage.IN_PROGRESS, self._s.rework_count + 1
                 self._s.last_progress_at = workflow.now()
-                await self._fx.record(input.actor, "review_returned", Stage.REVIEW, input.reason,
-                                   unit_id=self._s.primary.id)
+                await self._fx.record(input.actor, AuditAction.REVIEW_RETURNED, Stage.REVIEW, input.reason,
+                                      unit_id=self._s.primary.id)
             return self._result()
 
     @review.validator
@@ -378,9 +390,10 @@ class GrievanceWorkflow:
             self.validate_rate(input)
             self._s.rating, self._s.rating_source = input.rating, input.actor.role.value
             self._s.street_score = input.score
-            await self._fx.record(input.actor, "rated", Stage.RATING, input.comment, unit_id=self._s.primary.id,
-                               details={"rating": input.rating.value, "source": input.actor.role.value,
-                                        "score": input.score})
+            await self._fx.record(input.actor, AuditAction.RATED, Stage.RATING, input.comment,
+                                  unit_id=self._s.primary.id,
+                                  details={Detail.RATING: input.rating.value, Detail.SOURCE: input.actor.role.value,
+                                           Detail.SCORE: input.score})
             if input.rating == Rating.DISSATISFIED and self._s.reopen_count == 0:
                 await self._reopen(input.actor, input.comment)
             else:
@@ -399,86 +412,15 @@ class GrievanceWorkflow:
     def state(self) -> GrievanceState:
         return self._s
 
-    # ---- the clocks ----
-
-    async def _wait_for_next_clock(self) -> None:
-        """Sleep until the earliest clock is due, or until an update moves it; then fire it."""
-        due, fire = self._next_clock()
-        if due is None:
-            await workflow.wait_condition(lambda: self._next_clock()[0] is not None or self._finished())
-            return
-        wait = due - workflow.now()
-        if wait > timedelta(0):
-            try:
-                await workflow.wait_condition(lambda: self._next_clock()[0] != due or self._finished(), timeout=wait)
-                return
-            except TimeoutError:
-                pass
-        async with self._lock:
-            if self._next_clock()[0] == due:  # still due after any update that ran meanwhile
-                await fire()
-
-    def _finished(self) -> bool:
-        return self._s.stage in (Stage.CLOSED, Stage.REJECTED, Stage.MERGED)
-
-    def _next_clock(self) -> tuple[datetime | None, Callable[[], Awaitable[None]] | None]:
-        s, clocks = self._s, []
-        if s.stage == Stage.DISPATCHED and s.accept_deadline and not s.response_failed:
-            clocks.append((s.accept_deadline, self._on_acceptance_overdue))
-        if s.stage in CLOCKED and s.dispatched_at:
-            checkpoint = next((c for c in s.checkpoints if c.colour is None), None)
-            if checkpoint is not None:
-                clocks.append((checkpoint.due, lambda c=checkpoint: self._on_checkpoint(c)))
-        if s.stage == Stage.RATING and s.rating_deadline:
-            clocks.append((s.rating_deadline, self._on_rating_timeout))
-        return min(clocks, key=lambda c: c[0]) if clocks else (None, None)
-
-    async def _on_acceptance_overdue(self) -> None:
-        self._s.response_failed, self._s.escalated = True, True
-        await self._fx.record(SYSTEM_ACTOR, "acceptance_overdue", self._s.stage, "not accepted within the time limit",
-                           unit_id=self._s.primary.id)
-        await self._fx.notify("acceptance_overdue", "supervisor", f"{self._s.primary.name} has not accepted in time")
-        await self._fx.notify("acceptance_overdue", "unit", "accept this ticket now: the acceptance limit has passed")
-
-    async def _on_checkpoint(self, checkpoint: Checkpoint) -> None:
-        lagging, why = supervision.assess(self._s, checkpoint.index)
-        colour = supervision.colour_after(self._s, checkpoint.index, lagging)
-        checkpoint.colour, checkpoint.lagging, checkpoint.note = colour, lagging, why
-        self._s.colour = colour
-        final = checkpoint.index == len(self._s.checkpoints)
-        if final and lagging:
-            self._s.overdue, self._s.escalated = True, True
-        await self._fx.record(SYSTEM_ACTOR, "checkpoint", self._s.stage, why,
-                           unit_id=self._s.primary.id if self._s.primary else self._s.dispatch_owner_id,
-                           details={"index": checkpoint.index, "colour": colour.value, "lagging": lagging})
-        if final and lagging:
-            await self._fx.record(SYSTEM_ACTOR, "escalated", self._s.stage, "overdue at the closure deadline",
-                               unit_id=self._s.primary.id if self._s.primary else self._s.dispatch_owner_id)
-            await self._fx.notify("overdue", "supervisor", f"overdue: {why}")
-            await self._fx.notify("overdue", "unit", f"overdue: {why}")
-        elif colour == Colour.RED:
-            await self._fx.notify("checkpoint_red", "supervisor", f"checkpoint {checkpoint.index}: {why}")
-            await self._fx.notify("checkpoint_red", "unit", f"checkpoint {checkpoint.index}: {why}")
-        elif colour == Colour.YELLOW:
-            await self._fx.notify("checkpoint_yellow", "unit", f"checkpoint {checkpoint.index}: {why}")
-
-    async def _on_rating_timeout(self) -> None:
-        default = self._s.clock.rating_default
-        self._s.rating = Rating(default) if default else None
-        self._s.rating_source = "timeout"
-        await self._fx.record(SYSTEM_ACTOR, "rating_timeout", Stage.RATING, "no rating within the window",
-                           unit_id=self._s.primary.id, details={"rating": default, "source": "timeout"})
-        await self._close()
-
     # ---- stage helpers ----
 
     async def _receive(self, input: GrievanceInput) -> None:
-        await self._fx.record(input.reporter, "received", None, details={"channel": input.channel.value})
+        await self._fx.record(input.reporter, AuditAction.RECEIVED, None, details={Detail.CHANNEL: input.channel.value})
         self._s.proposal = await self._fx.propose_routing()
         top = self._s.proposal.candidates[0] if self._s.proposal and self._s.proposal.candidates else None
-        await self._fx.record(SYSTEM_ACTOR, "routed", Stage.RECEIVED,
-                           details={"proposed": top.item_code if top else None,
-                                    "confidence": top.confidence if top else None})
+        await self._fx.record(SYSTEM_ACTOR, AuditAction.ROUTED, Stage.RECEIVED,
+                              details={Detail.PROPOSED: top.item_code if top else None,
+                                       Detail.CONFIDENCE: top.confidence if top else None})
         self._received = True
 
     async def _hand_to_district(self, plan: DispatchPlan) -> None:
@@ -494,14 +436,23 @@ class GrievanceWorkflow:
             await self._start_closure_clock(plan)
 
     async def _assign(self, plan: DispatchPlan, *, first: bool) -> None:
+        """The plan's units take the case over: it waits for the primary unit's acceptance."""
         s = self._s
-        s.item_code, s.item_name, s.category = plan.item_code, plan.item_name, plan.category
-        s.catalog_version, s.primary, s.cooperating = plan.catalog_version, plan.primary, plan.cooperating
+        self._adopt(plan)
         s.district_id = plan.primary.district_id or s.district_id
         s.stage, s.accepted_at, s.response_failed = Stage.DISPATCHED, None, False
         if first and s.dispatched_at is None:
             await self._start_closure_clock(plan)
         (s.accept_deadline,) = await self._fx.deadlines([(workflow.now(), plan.clock.acceptance)])
+
+    def _adopt(self, plan: DispatchPlan) -> None:
+        """The plan's item and units, with the stage, acceptance and clocks left as they are."""
+        s = self._s
+        s.item_code, s.item_name, s.category = plan.item_code, plan.item_name, plan.category
+        s.catalog_version, s.primary, s.cooperating = plan.catalog_version, plan.primary, plan.cooperating
+
+    async def _plan_ruling(self, input: ConsultationRulingInput, item: str | None) -> DispatchPlan:
+        return await self._fx.plan(input.actor, item, input.primary_unit_id, input.cooperating_unit_ids)
 
     async def _start_closure_clock(self, plan: DispatchPlan) -> None:
         now = workflow.now()
@@ -519,20 +470,21 @@ class GrievanceWorkflow:
         dues = await self._fx.deadlines([(now, offset) for offset in s.clock.checkpoints])
         s.checkpoints = [Checkpoint(index=i + 1, due=due) for i, due in enumerate(dues)]
         s.closure_deadline = dues[-1]
-        await self._fx.record(actor, "reopened", Stage.RATING, reason, unit_id=s.primary.id)
+        await self._fx.record(actor, AuditAction.REOPENED, Stage.RATING, reason, unit_id=s.primary.id)
 
     async def _close(self) -> None:
-        self._s.stage, self._s.closed_at = Stage.CLOSED, workflow.now()
-        await self._fx.record(SYSTEM_ACTOR, "closed", Stage.RATING, unit_id=self._s.primary.id,
-                           details={"outcome": self._s.outcome.value if self._s.outcome else "",
-                                    "rating": self._s.rating.value if self._s.rating else "",
-                                    "on_time": self._on_time(), "reopened": self._s.reopen_count})
+        s = self._s
+        s.stage, s.closed_at = Stage.CLOSED, workflow.now()
+        await self._fx.record(SYSTEM_ACTOR, AuditAction.CLOSED, Stage.RATING, unit_id=s.primary.id,
+                              details={Detail.OUTCOME: s.outcome.value if s.outcome else "",
+                                       Detail.RATING: s.rating.value if s.rating else "",
+                                       Detail.ON_TIME: self._on_time(), Detail.REOPENED: s.reopen_count})
 
     async def _report_and_publicize(self) -> None:
         published = await self._fx.publish()
         self._s.published = published
-        await self._fx.record(SYSTEM_ACTOR, "published" if published else "kept_confidential", Stage.CLOSED,
-                           unit_id=self._s.primary.id)
+        action = AuditAction.PUBLISHED if published else AuditAction.KEPT_CONFIDENTIAL
+        await self._fx.record(SYSTEM_ACTOR, action, Stage.CLOSED, unit_id=self._s.primary.id)
 
     # ---- plumbing ----
 

@@ -8,12 +8,14 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
-from api.deps import SessionDep
-from api.errors import PageError
+from api.auth import ApiUser
 from api.routes.tickets import CandidateOut
-from api.token_auth import ApiUser
 from core import catalog, routing
+from core.i18n import _
 from core.models.catalog import CatalogItem, Unit
+from core.vocabulary import ErrorKind
+from http_common.deps import SessionDep
+from services.errors import ServiceError
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
 
@@ -89,7 +91,7 @@ def list_items(session: SessionDep, category: Annotated[str | None, Query(max_le
 def get_item(code: str, session: SessionDep, version: Annotated[int | None, Query(ge=1)] = None) -> ItemOut:
     item = catalog.get_item(session, code[:32], version)
     if item is None:
-        raise PageError(404, f"catalog item {code[:32]} not found")
+        raise ServiceError(ErrorKind.NOT_FOUND, _("Catalog item %(code)s does not exist.", code=code[:32]))
     return _item(item)
 
 

@@ -25,7 +25,7 @@ async def healthz(request: Request) -> JSONResponse:
 
 async def _temporal(request: Request) -> str:
     try:
-        client = await asyncio.wait_for(request.app.state.temporal.get(attempts=1), CHECK_TIMEOUT)
+        client = await asyncio.wait_for(request.app.state.platform.temporal.get(attempts=1), CHECK_TIMEOUT)
         healthy = await client.service_client.check_health(timeout=timedelta(seconds=CHECK_TIMEOUT))
         return "ok" if healthy else "unavailable"
     except Exception as exc:  # any failure means "not reachable"; the message says which
@@ -34,7 +34,7 @@ async def _temporal(request: Request) -> str:
 
 async def _database(request: Request) -> str:
     try:
-        await asyncio.wait_for(run_in_threadpool(ping, request.app.state.engine), CHECK_TIMEOUT)
+        await asyncio.wait_for(run_in_threadpool(ping, request.app.state.platform.engine), CHECK_TIMEOUT)
         return "ok"
     except Exception as exc:
         return f"unavailable: {type(exc).__name__}"

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from temporalio.worker import Worker
 
 from activities import build_activities
-from api.main import create_app
+from app.main import create_app
 from core.config import Settings
 from core.models.users import ApiToken, User
 from core.security import hash_token

@@ -9,7 +9,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from sqlmodel import Session
 
-from api.token_auth import issue_token
+from services.accounts import issue_token
 
 pytestmark = pytest.mark.devserver
 
@@ -22,7 +22,7 @@ def bearer(live_site) -> dict[str, str]:
 
 def _schema_of_the_app() -> dict:
     """The app's own OpenAPI document, built without any server (the schema does not depend on data)."""
-    from api.main import create_app
+    from app.main import create_app
     from core.config import Settings
 
     return create_app(Settings(database_url="sqlite://", environment="test")).openapi()

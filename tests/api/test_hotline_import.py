@@ -1,7 +1,7 @@
 """Parsing a hotline CSV: good files give records, any bad row refuses the file with row and column."""
 
-from api.hotline_import import parse
 from core.models.catalog import Unit
+from services.hotline_import import parse
 
 HEADER = "来电编号 call_id,来电时间 received_at,诉求内容 description,地址 address,所属街道 street_id,联系电话 phone\n"
 

@@ -8,20 +8,20 @@ import asyncio
 import pytest
 from sqlmodel import Session
 
-from api.token_auth import issue_token
 from core.models.tickets import Ticket
+from services.accounts import issue_token
 
 
 @pytest.fixture
 def tokens(api) -> dict[str, dict[str, str]]:
-    with Session(api.app.state.engine) as session:
+    with Session(api.app.state.platform.engine) as session:
         names = ("operator", "dispatcher", "h-ecology", "h-housing", "supervisor", "street-east", "grid-east")
         return {name: {"Authorization": f"Bearer {issue_token(session, name, 'test')}"} for name in names}
 
 
 async def until(api, ticket_id: str, predicate, tries: int = 200) -> Ticket:
     for _ in range(tries):
-        with Session(api.app.state.engine) as session:
+        with Session(api.app.state.platform.engine) as session:
             ticket = session.get(Ticket, ticket_id)
         if ticket is not None and predicate(ticket):
             return ticket
@@ -145,7 +145,7 @@ async def test_notices_reach_the_unit_through_the_api(api, tokens):
 
     from core.models.tickets import Notice
 
-    with Session(api.app.state.engine) as session:
+    with Session(api.app.state.platform.engine) as session:
         session.add(Notice(key="k", ticket_id="T-1", unit_id="dept-ecology", audience="unit", kind="overdue",
                            message="overdue", created_at=datetime.now(UTC)))
         session.commit()

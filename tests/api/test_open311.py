@@ -20,13 +20,13 @@ VALID = {"api_key": API_KEY, "service_code": "MK-002", "description": "超市卖
 
 
 def intake_count(api) -> int:
-    with Session(api.app.state.engine) as session:
+    with Session(api.app.state.platform.engine) as session:
         return session.exec(select(func.count()).select_from(Intake)).one()
 
 
 async def wait_for_ticket(api, ticket_id: str) -> Ticket:
     for _ in range(100):
-        with Session(api.app.state.engine) as session:
+        with Session(api.app.state.platform.engine) as session:
             ticket = session.get(Ticket, ticket_id)
             if ticket is not None and ticket.last_seq >= 2:
                 return ticket

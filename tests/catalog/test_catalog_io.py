@@ -6,7 +6,8 @@ from openpyxl import load_workbook
 from sqlmodel import Session, func, select
 
 from core.catalog import current_version, get_item, items_at
-from core.catalog_io import COLUMNS, CatalogImportError, export_items, import_items
+from core.catalog_io import COLUMNS, HEADERS, CatalogImportError, export_items, import_items
+from core.clock_plans import load_tiers
 from core.demo_catalog import load_demo_catalog
 from core.models.catalog import CatalogItem, CatalogVersion
 
@@ -197,3 +198,77 @@ def test_csv_saved_by_excel_in_gbk_with_plain_headers_is_read(demo: Session):
     import_items(demo, csv_bytes(rows, "gb18030"), "csv", author="admin", reason="gbk", replace_all=False)
     item = get_item(demo, "ZZ-002")
     assert (item.name_zh, item.keywords, item.examples) == ("测试事项", ["甲", "乙"], ["例一", "例二"])
+
+
+# ---- the tiers a city configures (CLOCK_PLANS), as the admin form checks them ----
+
+NIGHT = '{"night": {"acceptance": "1h", "closure": "12h", "checkpoints": "3h,6h,9h,12h"}}'
+LONGER_STANDARD = '{"standard": {"closure": "10d", "checkpoints": "2d,4d,6d,10d"}}'
+CLOCK = ("tier", "acceptance_limit", "closure_limit", "checkpoint_plan")
+
+
+def clock_file(*items: dict[str, str]) -> bytes:
+    """A small file of new items ZZ-101, ZZ-102, ... with the given clock columns."""
+    header = ["code", "name_zh", "category", "primary_unit_id", *CLOCK]
+    rows = [
+        [f"ZZ-{101 + i}", "时限测试", "market", "market", *(clock.get(f, "") for f in CLOCK)]
+        for i, clock in enumerate(items)
+    ]
+    return csv_bytes([header, *rows])
+
+
+def form_errors(session: Session, tiers: dict, clock: dict[str, str]) -> dict[str, str]:
+    """What the admin item form says of the same item with the same tiers."""
+    from starlette.datastructures import FormData
+
+    from web.catalog_forms import check_item  # here, so the web layer is loaded only by the tests comparing with it
+
+    form = FormData(
+        {"code": "ZZ-199", "name_zh": "时限测试", "category": "market", "primary_unit_id": "market", **clock}
+    )
+    return check_item(form, session, tiers, existing=None).errors
+
+
+def test_import_accepts_a_tier_that_clock_plans_adds(demo: Session):
+    tiers = load_tiers(NIGHT)
+    items = ({"tier": "night"}, {"tier": "night", "closure_limit": "8h", "checkpoint_plan": "2h,4h,6h,8h"})
+    assert all(form_errors(demo, tiers, clock) == {} for clock in items)
+
+    version = import_items(
+        demo, clock_file(*items), "csv", author="admin", reason="night shift", replace_all=False, tiers=tiers
+    )
+
+    assert version.id == 2
+    assert get_item(demo, "ZZ-101").tier == get_item(demo, "ZZ-102").tier == "night"
+    assert get_item(demo, "ZZ-102").checkpoint_plan == "2h,4h,6h,8h"
+    # Without the configured tiers (the built-in ones) the tier is unknown, as it is to the form.
+    with pytest.raises(CatalogImportError) as caught:
+        import_items(demo, clock_file(*items), "csv", author="admin", reason="night shift", replace_all=False)
+    assert {(p.row, p.column) for p in caught.value.problems} == {(2, HEADERS["tier"]), (3, HEADERS["tier"])}
+
+
+def test_import_refuses_an_override_that_conflicts_with_a_configured_tier(demo: Session):
+    tiers = load_tiers(LONGER_STANDARD)  # a city whose standard tier closes in 10 days, not 7
+    conflicting = {"tier": "standard", "checkpoint_plan": "1d,3d,5d,7d"}  # fine against the built-in 7 days
+    fitting = {"tier": "standard", "checkpoint_plan": "2d,4d,6d,10d"}
+    assert set(form_errors(demo, tiers, conflicting)) == {"checkpoint_plan"}
+    assert form_errors(demo, tiers, fitting) == {}
+    before, snap = counts(demo), snapshot(demo)
+
+    with pytest.raises(CatalogImportError) as caught:
+        import_items(
+            demo,
+            clock_file(fitting, conflicting),
+            "csv",
+            author="admin",
+            reason="review",
+            replace_all=False,
+            tiers=tiers,
+        )
+
+    assert [(p.row, p.column) for p in caught.value.problems] == [(3, HEADERS["checkpoint_plan"])]
+    assert "row 3" in str(caught.value) and "10d" in str(caught.value)
+    assert counts(demo) == before and snapshot(demo) == snap
+    # With the city's tiers the fitting row alone is published.
+    import_items(demo, clock_file(fitting), "csv", author="admin", reason="review", replace_all=False, tiers=tiers)
+    assert get_item(demo, "ZZ-101").checkpoint_plan == "2d,4d,6d,10d"

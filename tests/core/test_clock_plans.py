@@ -3,6 +3,7 @@
 import pytest
 
 from core.clock_plans import ClockPlanError, load_tiers, resolve
+from core.config import Settings
 
 
 def test_standard_tier_is_the_seven_day_closure_with_four_checkpoints():
@@ -31,3 +32,11 @@ def test_city_override_from_json_and_unknown_tier_falls_back_to_standard():
 def test_bad_city_override_is_refused(bad):
     with pytest.raises(ClockPlanError):
         load_tiers(bad)
+
+
+def test_the_rating_window_and_default_come_from_the_caller_or_the_settings_defaults():
+    passed = resolve("standard", rating_window="5d", rating_default="")
+    assert (passed.rating_window, passed.rating_default) == ("5d", "")
+    declared = Settings.model_construct()
+    plan = resolve("standard")
+    assert (plan.rating_window, plan.rating_default) == (declared.rating_window, declared.rating_default)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 from sqlmodel import Session
 
@@ -25,9 +23,10 @@ def settings(tmp_path) -> Settings:
     return Settings(data_dir=tmp_path / "data")
 
 
-def configured(**values) -> SimpleNamespace:
-    """Settings the evaluation reads with getattr (not yet fields of core.config.Settings)."""
-    return SimpleNamespace(timezone="Asia/Shanghai", **values)
+def configured(**values) -> Settings:
+    """Settings with these fields changed, the rest declared defaults; unvalidated, so a test can hand the
+    evaluation a value Settings would refuse and see the evaluation's own check."""
+    return Settings.model_construct(**values)
 
 
 @pytest.fixture(scope="session")

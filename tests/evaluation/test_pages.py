@@ -14,10 +14,10 @@ from openpyxl import load_workbook
 from sqlmodel import Session
 
 from activities.evaluation import freeze
-from api.auth import reset_login_limits
-from api.main import create_app
+from app.main import create_app
 from core.models.users import User
 from core.security import hash_password
+from services.accounts import reset_limits as reset_login_limits
 from tests.evaluation.month import publish
 from web.routes import evaluation as evaluation_pages
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from api.main import create_app
+from app.main import create_app
 from core.config import Settings
 from tests.temporal_env import start_dev_server
 from tests.utils.net import free_port

@@ -13,8 +13,7 @@ from sqlmodel import Session, func, select
 from temporalio.worker import Worker
 
 from activities import build_activities
-from api.intake import next_ticket_id
-from api.main import create_app
+from app.main import create_app
 from core.config import Settings
 from core.db import make_engine
 from core.evaluation import compute_unit_figures
@@ -34,6 +33,7 @@ from core.models.catalog import CatalogItem
 from core.models.tickets import Ticket, TicketEvent
 from core.models.users import User
 from core.seed import seed_all
+from services.intake import next_ticket_id
 from tests.core.test_migrations import current_revision, head_revision, schema_drift
 from tests.temporal_env import time_skipping_env
 from tests.utils.postgres import TempPostgres, pg_bin

@@ -17,7 +17,7 @@ from sqlmodel import Session
 from temporalio.worker import Worker
 
 from activities import build_activities
-from api.main import create_app
+from app.main import create_app
 from core.config import Settings
 from core.db import create_schema, make_engine
 from core.models.tickets import Ticket, TicketCounter
@@ -46,6 +46,7 @@ class LiveSite(threading.Thread):
         self.ready = threading.Event()
         self.error: BaseException | None = None
         self.server: uvicorn.Server | None = None
+        self.temporal_address = ""
 
     def run(self) -> None:
         try:
@@ -62,6 +63,7 @@ class LiveSite(threading.Thread):
             session.add(TicketCounter(day=datetime.now(ZoneInfo("Asia/Shanghai")).date(), last=0))
             session.commit()
         env = await start_dev_server()
+        self.temporal_address = env.client.service_client.config.target_host
         try:
             activities = build_activities(self.engine, self.settings)
             with ThreadPoolExecutor(max_workers=8) as executor:

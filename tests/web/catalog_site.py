@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, func, select
 
-from api.main import create_app
+from app.main import create_app
 from core.demo_catalog import load_demo_catalog
 from core.models.catalog import CatalogVersion
 from core.models.users import User

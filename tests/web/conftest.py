@@ -22,12 +22,12 @@ from sqlmodel import Session
 from temporalio.worker import Worker
 
 from activities import build_activities
-from api.auth import reset_login_limits
-from api.main import create_app
+from app.main import create_app
 from core.config import Settings
 from core.models.tickets import Ticket, TicketCounter
 from core.models.users import User
 from core.security import hash_password
+from services.accounts import reset_limits as reset_login_limits
 from tests.temporal_env import time_skipping_env
 from tests.utils.catalog import UNITS, seed_small_catalog
 from workflows.grievance import GrievanceWorkflow

@@ -1,4 +1,5 @@
-"""api.actions: the signed-in user as an Actor, and workflow refusals as HTTP statuses with messages."""
+"""services.actions and services.accounts: the signed-in user as an Actor, and workflow refusals as error
+kinds with HTTP statuses and translated messages."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ import pytest
 from sqlmodel import Session
 from temporalio.exceptions import ApplicationError
 
-from api.actions import actor_for, citizen_actor, refusal, send
-from api.auth import load_user
-from api.errors import PageError
 from core.i18n import set_locale
 from core.messages import AcceptInput, Actor, Role
 from core.models.users import User
+from services.accounts import actor_for, citizen_actor, load_user
+from services.actions import refusal, send
+from services.errors import ServiceError
 from workflows.grievance import GrievanceWorkflow
 
 
@@ -75,14 +76,14 @@ def test_refusal_in_english():
 
 def test_a_forbidden_refusal_is_logged(caplog):
     payload = AcceptInput(actor=Actor(id="h-x", role=Role.HANDLER, unit_id="dept-x"))
-    with caplog.at_level(logging.WARNING, logger="api.actions"):
+    with caplog.at_level(logging.WARNING, logger="services.actions"):
         refusal(_failure("Forbidden", "not your unit"), payload, "/cases/T/accept")
     assert any("user=h-x(handler@dept-x)" in r.getMessage() and "/cases/T/accept" in r.getMessage()
                and "not your unit" in r.getMessage() for r in caplog.records)
 
 
 async def test_an_unknown_workflow_is_404(ts_env):
-    with pytest.raises(PageError) as raised:
+    with pytest.raises(ServiceError) as raised:
         await send(ts_env.client, "2000-0101-000404", GrievanceWorkflow.accept,
                    AcceptInput(actor=Actor(id="h", role=Role.HANDLER)))
     assert raised.value.status == 404
@@ -91,7 +92,7 @@ async def test_an_unknown_workflow_is_404(ts_env):
 async def test_temporal_down_is_a_503_page(seeded, tmp_path):
     import httpx
 
-    from api.main import create_app
+    from app.main import create_app
     from core.config import Settings
     from tests.web.conftest import make_ticket
 

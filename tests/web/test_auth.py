@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from api.main import SESSION_COOKIE, create_app
+from app.main import SESSION_COOKIE, create_app
 from core.config import Settings
 
 
@@ -66,7 +66,7 @@ async def test_logout_without_csrf_is_refused(site_without_temporal):
 
 async def test_a_post_with_a_wrong_csrf_token_is_a_logged_403(site_without_temporal, caplog):
     client = await site_without_temporal.signed_in("h-ecology")
-    with caplog.at_level(logging.WARNING, logger="api.auth"):
+    with caplog.at_level(logging.WARNING, logger="services.accounts"):
         response = await client.post("/cases/2026-0101-000001/accept", data={"csrf_token": "forged"})
     assert response.status_code == 403 and "表单已过期" in response.text
     assert any("403" in r.message and "/cases/2026-0101-000001/accept" in r.message and "csrf" in r.message
@@ -107,7 +107,7 @@ async def test_each_console_is_for_its_roles_only(site_without_temporal, caplog,
     for username in everyone:
         client = await site_without_temporal.signed_in(username)
         caplog.clear()
-        with caplog.at_level(logging.WARNING, logger="api.auth"):
+        with caplog.at_level(logging.WARNING, logger="services.accounts"):
             response = await client.get(path)
         if username in allowed:
             assert response.status_code == 200, (username, path)

@@ -192,7 +192,7 @@ async def test_admin_pages_are_403_and_logged_for_other_roles(site_without_tempo
     client = await site_without_temporal.signed_in(username)
     home = await client.get("/")
     assert 'href="/admin/catalog"' not in home.text and 'href="/catalog"' in home.text
-    with caplog.at_level(logging.WARNING, logger="api.auth"):
+    with caplog.at_level(logging.WARNING, logger="services.accounts"):
         for path in ADMIN_PAGES:
             assert (await client.get(path)).status_code == 403, path
         posted = await client.submit("/admin/catalog/items/MK-001/edit",

@@ -89,9 +89,9 @@ async def test_a_district_dispatcher_may_not_dispatch_the_centres_case(site, cap
 async def test_a_handler_may_not_dispatch(site, caplog):
     ticket_id, _ = await file_public(site)
     handler = await site.signed_in("h-ecology")
-    with caplog.at_level(logging.WARNING, logger="api.auth"):
+    with caplog.at_level(logging.WARNING, logger="services.accounts"):
         response = await handler.act(ticket_id, "dispatch", item_code="MK-001", primary_unit_id="dept-ecology")
-    assert response.status_code == 403 and any("may not dispatch" in r.getMessage() for r in caplog.records)
+    assert response.status_code == 403 and any("not in dispatcher" in r.getMessage() for r in caplog.records)
 
 
 async def test_bounce_request_is_ruled_from_the_console(site):

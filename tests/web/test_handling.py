@@ -57,7 +57,7 @@ async def test_progress_extension_and_result(site):
 async def test_another_units_handler_gets_a_logged_403(site, caplog):
     ticket_id = await _dispatched(site)
     housing = await site.signed_in("h-housing")
-    with caplog.at_level(logging.WARNING, logger="api.auth"):
+    with caplog.at_level(logging.WARNING, logger="services.accounts"):
         page = await housing.get(f"/cases/{ticket_id}")
         action = await housing.act(ticket_id, "accept")
         status = await housing.get(f"/cases/{ticket_id}/status")

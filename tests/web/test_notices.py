@@ -29,7 +29,7 @@ async def test_unit_notices_show_in_its_inbox_only_and_can_be_marked_read(site_w
     assert "督办节点黄灯预警" in inbox.text
     assert f"/notices/{own}/read" in inbox.text and "超期" not in inbox.text and "T-9" in inbox.text
     market = await site.signed_in("h-market")
-    with caplog.at_level(logging.WARNING, logger="api.auth"):
+    with caplog.at_level(logging.WARNING, logger="services.accounts"):
         refused = await market.submit(f"/notices/{own}/read?next=/inbox", {}, form_page="/inbox")
     assert refused.status_code == 403 and "notice" in caplog.text
     done = await ecology.submit(f"/notices/{own}/read?next=/inbox", {}, form_page="/inbox")

@@ -7,16 +7,16 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
 
-from api.intake import tracking_secret
+from core.models.tickets import TicketEvent
+from services.intake import tracking_secret
 from tests.web.conftest import make_ticket
-from web.ranking import unit_ranking
 
 
 async def test_tracking_needs_the_right_secret_and_logs_a_403(site_without_temporal, caplog):
     make_ticket(site_without_temporal.engine, "T-1")
     client = site_without_temporal.client()
     assert (await client.get("/track")).status_code == 200
-    with caplog.at_level(logging.WARNING, logger="api.auth"):
+    with caplog.at_level(logging.WARNING, logger="services.accounts"):
         wrong = await client.get("/track?ticket=T-1&secret=0000000000")
     assert wrong.status_code == 403 and "工单号或查询码不正确" in wrong.text
     assert any("path=/track" in r.getMessage() and "T-1" in r.getMessage() for r in caplog.records)
@@ -83,27 +83,18 @@ async def test_board_shows_only_published_summaries(site_without_temporal):
         assert hidden not in page
 
 
-async def test_ranking_counts_closed_on_time_and_satisfied(site_without_temporal):
+async def test_board_ranks_by_the_monthly_rule_from_the_audit_log(site_without_temporal):
+    """One ranking: the board reads the audit log like the monthly ranking (core.evaluation.board_ranking)."""
     now = datetime.now(UTC)
     engine = site_without_temporal.engine
-    deadline = now
-    make_ticket(engine, "E-1", stage="closed", closed_at=now, submitted_at=now - timedelta(days=1),
-                closure_deadline=deadline, rating="satisfied")
-    make_ticket(engine, "E-2", stage="closed", closed_at=now, submitted_at=now + timedelta(days=1),
-                closure_deadline=deadline, rating="dissatisfied")
-    make_ticket(engine, "M-1", stage="closed", closed_at=now, primary_unit_id="dept-market",
-                submitted_at=now - timedelta(days=1), closure_deadline=deadline, rating="basically_satisfied")
-    make_ticket(engine, "OLD", stage="closed", closed_at=now - timedelta(days=40), primary_unit_id="dept-housing",
-                rating="satisfied")
-    make_ticket(engine, "OPEN", stage="in_progress", primary_unit_id="dept-housing")
+    make_ticket(engine, "M-1", stage="closed", closed_at=now, primary_unit_id="dept-market")
     with Session(engine) as session:
-        ranks = unit_ranking(session, now + timedelta(minutes=1))
-    assert [(r.unit_id, r.closed, r.on_time_share, r.satisfaction_share) for r in ranks] == [
-        ("dept-market", 1, 1.0, 1.0),
-        ("dept-ecology", 2, 0.5, 0.5),
-    ]
+        session.add(TicketEvent(ticket_id="M-1", seq=1, at=now - timedelta(hours=1), actor_id="system", role="system",
+                                unit_id="dept-market", action="closed", stage_before="rating", stage_after="closed",
+                                details={"outcome": "resolved", "rating": "satisfied", "on_time": True}))
+        session.commit()
     page = (await site_without_temporal.client().get("/board")).text
-    assert "市市场监管局" in page and "100.0%" in page and "50.0%" in page
+    assert "市市场监管局" in page and "100.00%" in page and "样本不足" in page  # one case: listed, not ranked
 
 
 async def test_home_page_for_each_kind_of_visitor(site_without_temporal):

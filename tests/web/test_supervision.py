@@ -34,7 +34,7 @@ async def test_a_district_supervisor_sees_only_its_district(site_without_tempora
     board = (await east.get("/supervise")).text
     assert "T-EAST" in board and "T-WEST" not in board
     assert (await east.get("/cases/T-EAST")).status_code == 200
-    with caplog.at_level(logging.WARNING, logger="api.auth"):
+    with caplog.at_level(logging.WARNING, logger="services.accounts"):
         assert (await east.get("/cases/T-WEST")).status_code == 403
     assert any("east-supervisor" in r.getMessage() and "/cases/T-WEST" in r.getMessage() for r in caplog.records)
 

@@ -72,7 +72,7 @@ def test_chinese_translations_keep_the_named_variables():
 
 async def test_every_template_renders(site_without_temporal, monkeypatch):
     """Walk the pages as each role (warehouse's test_templates, by rendering rather than parsing only)."""
-    from api.intake import Receipt, tracking_secret
+    from services.intake import Receipt, tracking_secret
     from tests.web.conftest import make_ticket
 
     seen: set[str] = set()

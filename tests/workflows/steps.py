@@ -44,7 +44,7 @@ async def received(h: TrackedHarness, ticket_id: str | None = None, **overrides)
     """Started and past intake (received, routed): ready for a dispatcher."""
     handle = await h.start(ticket_id, **overrides)
     await h.env.sleep(INTAKE)
-    await until(handle, lambda s: actions(s)[:2] == ["received", "routed"])
+    await logged(h, handle.id, lambda found: found[:2] == ["received", "routed"])
     return handle
 
 
@@ -135,10 +135,6 @@ async def run_id(h: TrackedHarness, handle: WorkflowHandle) -> str:
 _RUNNING = WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING
 
 
-def actions(s: GrievanceState) -> list[str]:
-    return [e.action for e in s.history]
-
-
 async def attributes(h: TrackedHarness, handle: WorkflowHandle) -> dict[str, Any]:
     """The search attributes operators see in the Temporal UI, by name (None when unset)."""
     fields = (await _describe(h, handle)).workflow_execution_info.search_attributes.indexed_fields
@@ -154,6 +150,16 @@ def events(h: TrackedHarness, ticket_id: str) -> list[TicketEvent]:
     with Session(h.engine) as session:
         return list(session.exec(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id)
                                  .order_by(TicketEvent.seq)).all())
+
+
+def actions(h: TrackedHarness, ticket_id: str) -> list[str]:
+    """The audit log's actions of a ticket, in sequence: the case's history."""
+    return [e.action for e in events(h, ticket_id)]
+
+
+async def logged(h: TrackedHarness, ticket_id: str, ok: Callable[[list[str]], bool]) -> list[str]:
+    """The ticket's audit actions once `ok` holds for them (a clock's row follows its timer)."""
+    return await eventually(sync_probe(lambda: actions(h, ticket_id)), ok)
 
 
 def events_of(h: TrackedHarness, ticket_id: str, action: str) -> list[TicketEvent]:

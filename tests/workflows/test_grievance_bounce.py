@@ -43,7 +43,7 @@ async def test_approved_bounce_redispatches_to_the_claimed_items_unit_on_the_sam
     assert [c.due for c in s.checkpoints] == [c.due for c in before.checkpoints]
     assert s.accept_deadline > before.accept_deadline
     assert s.accept_deadline - before.accept_deadline >= timedelta(hours=2)
-    assert actions(s)[-2:] == ["bounce_requested", "bounce_approved"]
+    assert actions(cases, handle.id)[-2:] == ["bounce_requested", "bounce_approved"]
 
     (requested,) = await recorded(cases, handle.id, "bounce_requested")
     (approved,) = await recorded(cases, handle.id, "bounce_approved")

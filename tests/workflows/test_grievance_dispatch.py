@@ -47,7 +47,7 @@ async def test_centre_hands_the_case_to_a_district_which_dispatches_within_its_a
     assert s.dispatch_owner_id == "d-east"
     assert (s.dispatched_at, s.closure_deadline) == (handed.dispatched_at, handed.closure_deadline)
     assert s.accept_deadline is not None
-    assert actions(s)[-2:] == ["handed_to_district", "dispatched"]
+    assert actions(cases, handle.id)[-2:] == ["handed_to_district", "dispatched"]
     (dispatched,) = await recorded(cases, handle.id, "dispatched")
     assert (dispatched.actor_id, dispatched.unit_id, dispatched.stage_before) == (
         EAST_DISPATCH.id, "d-east-urban", "received")

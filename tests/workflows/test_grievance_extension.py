@@ -56,7 +56,7 @@ async def test_denied_extension_changes_no_clock(cases):
     s = await state(handle)
     assert s.pending is None
     assert (s.closure_deadline, s.checkpoints) == (before.closure_deadline, before.checkpoints)
-    assert actions(s)[-2:] == ["extension_requested", "extension_denied"]
+    assert actions(cases, handle.id)[-2:] == ["extension_requested", "extension_denied"]
     (denied,) = await recorded(cases, handle.id, "extension_denied")
     assert (denied.unit_id, denied.actor_id) == ("dept-ecology", SUPERVISOR.id)
 

@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo
 from pydantic import TypeAdapter
 from sqlmodel import Session, select
 
-from api.intake import start_pending, submit
 from core.messages import GrievanceInput, Stage
 from core.models.tickets import Intake, TicketCounter
+from services.intake import start_pending, submit
 from tests.workflows.conftest import make_input
-from tests.workflows.steps import INTAKE, events_of, run_id, state, until
+from tests.workflows.steps import INTAKE, events_of, logged, run_id, state
 
 TICKET_NUMBER = re.compile(r"^\d{4}-\d{4}-\d{6}$")
 
@@ -41,8 +41,15 @@ def _numbering_at(cases, last: int) -> None:
         session.commit()
 
 
+def _client_of(cases):
+    async def client():
+        return cases.client
+
+    return client
+
+
 async def _submit(cases, key: str):
-    receipt = await submit(cases.client, cases.engine, _settings(cases), make_input, key)
+    receipt = await submit(_client_of(cases), cases.engine, _settings(cases), make_input, key)
     cases.started.append(receipt.ticket_id)  # ended at teardown with the harness's own cases
     return receipt
 
@@ -66,7 +73,8 @@ async def test_the_same_idempotency_key_gives_the_same_ticket_and_one_workflow(c
     (row,) = _intakes(cases)
     assert (row.ticket_id, row.started) == (first.ticket_id, True)
     await cases.env.sleep(INTAKE)
-    s = await until(handle, lambda s: len(s.history) >= 2)
+    await logged(cases, first.ticket_id, lambda found: found[:2] == ["received", "routed"])
+    s = await state(handle)
     assert s.ticket_id == first.ticket_id and s.stage == Stage.RECEIVED
     assert len(events_of(cases, first.ticket_id, "received")) == 1
 
@@ -114,14 +122,15 @@ async def test_the_outbox_sweep_starts_an_intake_that_was_stored_but_never_start
         session.commit()
     cases.started.extend([orphan, fresh])
 
-    assert await start_pending(cases.client, cases.engine, cases.task_queue) == 1
+    assert await start_pending(cases.client, cases.engine, _settings(cases), cases.task_queue) == 1
     assert {r.ticket_id: r.started for r in _intakes(cases)} == {orphan: True, fresh: False}
     await cases.env.sleep(INTAKE)
     handle = cases.client.get_workflow_handle(orphan)
-    s = await until(handle, lambda s: len(s.history) >= 2)
+    await logged(cases, orphan, lambda found: found[:2] == ["received", "routed"])
+    s = await state(handle)
     assert (s.ticket_id, s.stage, s.intake.description) == (orphan, Stage.RECEIVED, make_input(orphan).description)
     assert (await state(handle)).intake.complainant.phone == "13812345678"
-    assert await start_pending(cases.client, cases.engine, cases.task_queue) == 0
+    assert await start_pending(cases.client, cases.engine, _settings(cases), cases.task_queue) == 0
 
 
 async def test_a_reset_counter_never_attaches_a_new_grievance_to_an_old_ticket(cases):

@@ -17,7 +17,7 @@ async def test_dispatcher_rejects_an_invalid_grievance_with_a_reason(cases):
 
     assert (final.stage, final.duplicate_of, final.published) == (Stage.REJECTED, None, False)
     assert final.closed_at is not None
-    assert actions(final) == ["received", "routed", "rejected"]
+    assert actions(cases, handle.id) == ["received", "routed", "rejected"]
     rejected = events(cases, handle.id)[-1]
     assert (rejected.action, rejected.actor_id, rejected.reason) == ("rejected", CENTRE.id, "咨询类来电，非诉求")
     assert (rejected.stage_before, rejected.stage_after) == ("received", "rejected")

@@ -26,7 +26,7 @@ async def test_reviewer_returns_a_result_for_rework_with_a_reason(cases):
                                 ReviewInput(actor=CENTRE, approve=False, reason="未附复测报告"))
     s = await state(handle)
     assert (s.stage, s.rework_count, s.rating_deadline) == (Stage.IN_PROGRESS, 1, None)
-    assert actions(s)[-2:] == ["result_submitted", "review_returned"]
+    assert actions(cases, handle.id)[-2:] == ["result_submitted", "review_returned"]
     (returned,) = await recorded(cases, handle.id, "review_returned")
     assert (returned.reason, returned.unit_id, returned.stage_before, returned.stage_after) == (
         "未附复测报告", "dept-ecology", "review", "in_progress")

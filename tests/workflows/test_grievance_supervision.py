@@ -23,7 +23,7 @@ async def test_supervisor_escalates_a_case_and_the_unit_is_told(cases):
     await handle.execute_update(GrievanceWorkflow.escalate, EscalateInput(actor=SUPERVISOR, reason="群众多次来电催办"))
     s = await state(handle)
     assert (s.escalated, s.stage, s.overdue) == (True, Stage.IN_PROGRESS, False)
-    assert actions(s)[-1] == "escalated"
+    assert actions(cases, handle.id)[-1] == "escalated"
     (escalated,) = await recorded(cases, handle.id, "escalated")
     assert (escalated.actor_id, escalated.role, escalated.unit_id, escalated.reason) == (
         SUPERVISOR.id, "supervisor", "dept-ecology", "群众多次来电催办")

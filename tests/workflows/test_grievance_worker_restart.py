@@ -114,15 +114,15 @@ async def test_killed_worker_loses_and_duplicates_nothing(dev_env, engine, tmp_p
                                     RateInput(actor=citizen(handle.id), rating=Rating.SATISFIED))
         final = await asyncio.wait_for(handle.result(), 60)
 
-    done = ["progress", "result_submitted", "review_approved", "rated", "closed", "published"]
-    middle = [h.action for h in final.history][3:5]
-    assert sorted(middle) == ["accepted", "escalated"]  # in whichever order the new worker took them
-    expected = ["received", "routed", "dispatched", *middle, *done]
-    assert final.stage == Stage.CLOSED and [h.action for h in final.history] == expected
+    assert final.stage == Stage.CLOSED
     with Session(engine) as session:
         ticket = session.get(Ticket, handle.id)
         events = session.exec(select(TicketEvent).where(TicketEvent.ticket_id == handle.id)
                               .order_by(TicketEvent.seq)).all()
+    done = ["progress", "result_submitted", "review_approved", "rated", "closed", "published"]
+    middle = [e.action for e in events][3:5]
+    assert sorted(middle) == ["accepted", "escalated"]  # in whichever order the new worker took them
+    expected = ["received", "routed", "dispatched", *middle, *done]
     assert [e.seq for e in events] == list(range(1, len(expected) + 1))
     assert [e.action for e in events] == expected
     assert (ticket.stage, ticket.last_seq, ticket.published) == ("closed", len(expected), True)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from api.auth import OptionalUser, authenticate, end_session, login_allowed, start_session
-from api.deps import SessionDep
-from api.errors import PageError
 from core.i18n import _
+from core.vocabulary import ErrorKind
+from http_common.deps import SessionDep
+from services.accounts import authenticate, login_allowed
+from services.errors import ServiceError
+from web.auth import OptionalUser, end_session, start_session
 from web.routes.common import safe_next, see_other, text
 from web.templating import flash, render
 
@@ -38,7 +40,7 @@ async def login(request: Request, session: SessionDep, user: OptionalUser):
     next_url = safe_next(form.get("next"), "")
     address = request.client.host if request.client else "unknown"
     if not login_allowed(address, username):
-        raise PageError(429, _("Too many sign-in attempts. Wait a minute and try again."))
+        raise ServiceError(ErrorKind.TOO_MANY, _("Too many sign-in attempts. Wait a minute and try again."))
     account = authenticate(session, username, password) if username and password else None
     if account is None:
         context = {"next": next_url, "error": _("Wrong user name or password."), "username": username}

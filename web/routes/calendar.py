@@ -14,12 +14,13 @@ from babel.dates import format_date
 from fastapi import APIRouter, Depends, Request
 from sqlmodel import Session, select
 
-from api.auth import CurrentUser, require_roles
-from api.deps import SessionDep
-from api.errors import PageError
 from core.i18n import _, current_locale
 from core.messages import Role
 from core.models.calendar import CalendarDay
+from core.vocabulary import ErrorKind
+from http_common.deps import SessionDep
+from services.errors import ServiceError
+from web.auth import CurrentUser, require_roles
 from web.catalog_forms import check_day
 from web.routes.common import see_other
 from web.templating import BABEL_LOCALE, TZ, flash, render
@@ -71,7 +72,7 @@ def _day_or_404(session: Session, day: str) -> CalendarDay:
     except ValueError:
         row = None
     if row is None:
-        raise PageError(404, _("That day is not in the calendar table."))
+        raise ServiceError(ErrorKind.NOT_FOUND, _("That day is not in the calendar table."))
     return row
 
 

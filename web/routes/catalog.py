@@ -17,9 +17,6 @@ from fastapi.responses import Response
 from sqlmodel import Session, col, select
 from starlette.datastructures import UploadFile
 
-from api.auth import CurrentUser, OptionalUser, require_roles
-from api.deps import SessionDep, SettingsDep
-from api.errors import PageError
 from core import catalog, routing
 from core.catalog import CATEGORY_LABELS, LEVELS, CatalogError
 from core.catalog_io import CatalogImportError, Problem, export_items, import_items
@@ -27,10 +24,14 @@ from core.clock_plans import load_tiers
 from core.i18n import N_, _
 from core.messages import Role
 from core.models.catalog import CatalogChangeProposal, CatalogItem, CatalogVersion, Unit
+from core.vocabulary import ErrorKind
+from http_common.deps import SessionDep, SettingsDep
+from services.errors import ServiceError
+from services.tickets import paginate, streets, unit_names
 from web import catalog_view as view
+from web.auth import CurrentUser, OptionalUser, require_roles
 from web.catalog_forms import Change, check_change, check_item, differs, item_values, out_of_order
 from web.qr import qr_svg
-from web.queries import paginate, streets, unit_names
 from web.routes import calendar
 from web.routes.common import see_other
 from web.templating import TZ, flash, render
@@ -65,14 +66,14 @@ def _tiers(settings) -> dict[str, dict[str, str]]:
 def _version_or_404(session: Session, version_id: int) -> CatalogVersion:
     version = session.get(CatalogVersion, version_id)
     if version is None:
-        raise PageError(404, _("No such catalog version."))
+        raise ServiceError(ErrorKind.NOT_FOUND, _("No such catalog version."))
     return version
 
 
 def _unit_or_404(session: Session, unit_id: str) -> Unit:
     unit = catalog.get_unit(session, unit_id[:64])
     if unit is None:
-        raise PageError(404, _("No such unit."))
+        raise ServiceError(ErrorKind.NOT_FOUND, _("No such unit."))
     return unit
 
 
@@ -105,7 +106,7 @@ def item_page(request: Request, session: SessionDep, settings: SettingsDep, user
     shown = _version_or_404(session, version).id if version is not None else current
     item = catalog.get_item(session, code[:32], shown) if shown else None
     if item is None:
-        raise PageError(404, _("No such item in this version of the catalog."))
+        raise ServiceError(ErrorKind.NOT_FOUND, _("No such item in this version of the catalog."))
     units = view.units_by_id(session)
     cooperating = [units.get(u) or Unit(id=u, name_zh=u, kind="") for u in item.cooperating_unit_ids or []]
     url = str(request.base_url) + "catalog/items/" + quote(item.code)  # absolute: a QR code leaves the site
@@ -190,7 +191,7 @@ def _edit_page(request: Request, session: Session, settings, *, item: CatalogIte
 def _current_item(session: Session, code: str) -> CatalogItem:
     item = catalog.get_item(session, code[:32])
     if item is None:
-        raise PageError(404, _("No such item in the current catalog."))
+        raise ServiceError(ErrorKind.NOT_FOUND, _("No such item in the current catalog."))
     return item
 
 
@@ -292,7 +293,7 @@ def _file_format(upload: UploadFile) -> str | None:
 
 
 @router.post("/admin/catalog/import")
-async def import_file(request: Request, session: SessionDep, user: Admin):
+async def import_file(request: Request, session: SessionDep, settings: SettingsDep, user: Admin):
     form = await request.form()
     errors: dict[str, str] = {}
     change = check_change(form, session, errors)
@@ -310,7 +311,8 @@ async def import_file(request: Request, session: SessionDep, user: Admin):
     latest = session.exec(select(CatalogVersion.id).order_by(col(CatalogVersion.id).desc())).first()
     try:
         version = import_items(session, data, fmt, author=user.username, reason=change.reason,
-                               effective_at=change.effective_at, replace_all=values["replace_all"])
+                               effective_at=change.effective_at, replace_all=values["replace_all"],
+                               tiers=_tiers(settings))
     except CatalogImportError as exc:
         session.rollback()
         log.info("catalog import by %s rejected: %s problem(s)", user.username, len(exc.problems))
@@ -327,10 +329,10 @@ async def import_file(request: Request, session: SessionDep, user: Admin):
 def export_file(request: Request, session: SessionDep, user: Admin, format: str = "xlsx",
                 version: int | None = None):
     if format not in FORMATS:
-        raise PageError(400, _("Choose an Excel (.xlsx) or CSV (.csv) file."))
+        raise ServiceError(ErrorKind.BAD_INPUT, _("Choose an Excel (.xlsx) or CSV (.csv) file."))
     shown = _version_or_404(session, version).id if version is not None else catalog.current_version(session)
     if shown is None:
-        raise PageError(404, _("No such catalog version."))
+        raise ServiceError(ErrorKind.NOT_FOUND, _("No such catalog version."))
     data = export_items(session, format, shown)
     filename = f"catalog-v{shown}.{format}"
     return Response(data, media_type=FORMATS[format],
@@ -362,15 +364,15 @@ def proposals(request: Request, session: SessionDep, user: Admin):
     })
 
 
-def _proposal_refused(exc: CatalogError) -> PageError:
-    return PageError(409, _("This proposal cannot be applied as it stands."), str(exc))
+def _proposal_refused(exc: CatalogError) -> ServiceError:
+    return ServiceError(ErrorKind.WRONG_STATE, _("This proposal cannot be applied as it stands."), str(exc))
 
 
 @router.post("/admin/catalog/proposals/{proposal_id}/accept")
 def accept(request: Request, session: SessionDep, user: Admin, proposal_id: int):
     pending = out_of_order(session, datetime.now(UTC))  # accepting publishes now: not before a scheduled version
     if pending:
-        raise PageError(409, pending)
+        raise ServiceError(ErrorKind.WRONG_STATE, pending)
     try:
         version = catalog.accept_proposal(session, proposal_id, admin=user.username)
     except CatalogError as exc:

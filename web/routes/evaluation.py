@@ -12,15 +12,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from api.auth import CurrentUser, OptionalUser, require_roles
-from api.deps import SessionDep, SettingsDep
-from api.errors import PageError
 from core import evaluation as ev
 from core import reports
 from core.i18n import _, current_locale
 from core.messages import Role
+from core.vocabulary import ErrorKind
+from http_common.deps import SessionDep, SettingsDep
+from services.errors import ServiceError
+from services.tickets import unit_names
 from web import evaluation_charts as charts
-from web.queries import unit_names
+from web.auth import CurrentUser, OptionalUser, require_roles
 from web.templating import render
 
 router = APIRouter()
@@ -62,7 +63,7 @@ def monthly_report_page(request: Request, session: SessionDep, settings: Setting
 def download_report(session: SessionDep, settings: SettingsDep, user: Staff, kind: str, month: str = "",
                     scope: str = ""):
     if kind not in DOWNLOADS:
-        raise PageError(404, _("No such download."))
+        raise ServiceError(ErrorKind.NOT_FOUND, _("No such download."))
     scope = _staff_scope(user, scope)
     report = _report(session, month or _previous_month(settings), scope, settings)
     locale = current_locale()
@@ -71,7 +72,8 @@ def download_report(session: SessionDep, settings: SettingsDep, user: Staff, kin
                    "xlsx": lambda: reports.report_xlsx(report, locale),
                    "pdf": lambda: reports.report_pdf(report, locale, settings)}[kind]()
     except reports.ReportFontMissing as exc:
-        raise PageError(503, _("The PDF report cannot be made: the Chinese font is not installed."), str(exc)) \
+        raise ServiceError(ErrorKind.UNAVAILABLE,
+                           _("The PDF report cannot be made: the Chinese font is not installed."), str(exc)) \
             from None
     name = f"evaluation-{report.period.key}-{report.scope}.{kind}"
     return Response(content, media_type=DOWNLOADS[kind],
@@ -110,7 +112,8 @@ def assessment(request: Request, session: SessionDep, settings: SettingsDep, use
     try:
         chosen = ev.parse_period(period or str(datetime.now(tz).year), tz)
     except ValueError as exc:
-        raise PageError(400, _("Choose a year such as 2026 or a quarter such as 2026-Q4."), str(exc)) from None
+        raise ServiceError(ErrorKind.BAD_INPUT, _("Choose a year such as 2026 or a quarter such as 2026-Q4."),
+                           str(exc)) from None
     district = None if user.is_city_level else user.district_id
     figures = ev.compute_unit_figures(session, chosen.start, chosen.end, district_id=district)
     ranked = {r.figures.unit_id: r for r in ev.rank_units(figures, weights=ev.rate_weights(settings),
@@ -184,7 +187,8 @@ def _report(session, month: str, scope: str, settings) -> reports.MonthlyReport:
     try:
         return reports.monthly_report(session, month, scope, settings)
     except reports.ReportError as exc:
-        raise PageError(400, _("Choose a month such as 2026-10 and the city or one of its districts."),
+        raise ServiceError(ErrorKind.BAD_INPUT,
+                           _("Choose a month such as 2026-10 and the city or one of its districts."),
                         str(exc)) from None
 
 
@@ -197,10 +201,11 @@ def _public_report(session, settings, month: str, scope: str) -> reports.Monthly
         reports.check_month(month, settings)
         reports.check_scope(session, scope)
     except reports.ReportError as exc:
-        raise PageError(400, _("Choose a month such as 2026-10 and the city or one of its districts."),
+        raise ServiceError(ErrorKind.BAD_INPUT,
+                           _("Choose a month such as 2026-10 and the city or one of its districts."),
                         str(exc)) from None
     if reports.find_run(session, month, scope) is None:
-        raise PageError(404, _("This month has not been evaluated yet."))
+        raise ServiceError(ErrorKind.NOT_FOUND, _("This month has not been evaluated yet."))
     return reports.monthly_report(session, month, scope, settings, live_trend=False)
 
 

@@ -1,33 +1,32 @@
 """Intake (接) pages: the public form, the hotline operator's form and the grid worker's whistle form.
 
-All three build a GrievanceInput and call api.intake.submit; a hidden uuid made when the form is
-shown is the idempotency key, so a double submit returns the same ticket.
+All three read their fields into a services.intake.IntakeRequest and call services.intake.file; a hidden
+uuid made when the form is shown is the idempotency key, so a double submit returns the same ticket.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session
-from temporalio.service import RPCError
+from starlette.datastructures import UploadFile
 
-from api.actions import actor_for
-from api.auth import CurrentUser, require_roles
-from api.deps import SessionDep, SettingsDep
-from api.errors import PageError
-from api.intake import submit
-from core import catalog
 from core.catalog import CATEGORY_LABELS
-from core.config import Settings
 from core.i18n import _
-from core.messages import Actor, Channel, Complainant, GrievanceInput, Role
-from web import uploads
-from web.queries import streets
-from web.routes.common import temporal_client, text
+from core.messages import Actor, Channel, Complainant, Role
+from core.vocabulary import ErrorKind
+from http_common.deps import PlatformDep, SessionDep
+from services import intake, uploads
+from services.accounts import actor_for
+from services.errors import ServiceError
+from services.platform import Platform
+from services.tickets import streets
+from web.auth import CurrentUser, require_roles
+from web.routes.common import text
 from web.templating import render
 
 router = APIRouter()
@@ -86,53 +85,43 @@ def _read_fields(form, session: Session, *, contact: bool) -> tuple[dict, list[s
         errors.append(_("The phone number is not valid."))
     if contact and values["email"] and not EMAIL.match(values["email"]):
         errors.append(_("The e-mail address is not valid."))
-    if values["street_id"]:
-        unit = catalog.get_unit(session, values["street_id"])
-        if unit is None or unit.kind not in catalog.TERRITORIAL_KINDS:
-            errors.append(_("Choose a street from the list."))
+    problem = intake.street_problem(session, values["street_id"])
+    if problem:
+        errors.append(problem)
     return values, errors
 
 
-async def _file(request: Request, session: Session, settings: Settings, channel: Channel, reporter: Actor,
+async def _file(request: Request, platform: Platform, channel: Channel, reporter: Actor,
                 whistle_unit_id: str | None = None):
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > uploads.MAX_REQUEST_BYTES:
-        raise PageError(413, _("The photos are too large: at most 3 photos of 5 MB each."))
+        raise ServiceError(ErrorKind.TOO_LARGE, _("The photos are too large: at most 3 photos of 5 MB each."))
     form = await request.form(max_files=uploads.MAX_FILES + 2)
     contact = channel != Channel.WHISTLE
-    values, errors = _read_fields(form, session, contact=contact)
-    if channel == Channel.WHISTLE:
-        values["street_id"] = whistle_unit_id or ""
+
+    def check() -> tuple[dict, list[str], dict | None]:
+        with Session(platform.engine) as session:
+            values, errors = _read_fields(form, session, contact=contact)
+            if channel == Channel.WHISTLE:
+                values["street_id"] = whistle_unit_id or ""
+            return values, errors, (_form_context(session, values, errors) if errors else None)
+
+    values, errors, context = await run_in_threadpool(check)
     if errors:
-        return _show(request, session, channel.value, values, errors, status=400)
-    photos = await uploads.read_photos(form.getlist("photos"))
-    client = await temporal_client(request)
-    attachments = uploads.store(settings.data_dir, photos)
-
-    def make_input(ticket_id: str) -> GrievanceInput:
-        return GrievanceInput(
-            ticket_id=ticket_id,
-            channel=channel,
-            description=values["description"],
-            received_at=datetime.now(UTC),
-            reporter=reporter,
-            dispatch_owner_id=settings.centre_unit_id,
-            address=values["address"],
-            lat=values["lat_value"],
-            lng=values["lng_value"],
-            category_hint=values["category"],
-            complainant=Complainant(values["name"], values["phone"], values["email"]) if contact else Complainant(),
-            attachments=attachments,
-            whistle_unit_id=whistle_unit_id,
-            street_id=values["street_id"] or None,
-            confidential=values["confidential"],
-        )
-
+        return render(request, FORMS[channel.value][0], {**context, "action": FORMS[channel.value][1]},
+                      status_code=400)
+    files = [(f.filename, await f.read(uploads.MAX_BYTES + 1)) for f in form.getlist("photos")
+             if isinstance(f, UploadFile) and f.filename]
+    attachments = uploads.store(platform.settings.data_dir, uploads.check_photos(files))
+    grievance = intake.IntakeRequest(
+        channel, reporter, values["description"], address=values["address"], lat=values["lat_value"],
+        lng=values["lng_value"], category_hint=values["category"],
+        complainant=Complainant(values["name"], values["phone"], values["email"]) if contact else Complainant(),
+        attachments=attachments, whistle_unit_id=whistle_unit_id, street_id=values["street_id"] or None,
+        confidential=values["confidential"])
     key = values["idempotency_key"] or str(uuid.uuid4())
-    try:
-        receipt = await submit(client, request.app.state.engine, settings, make_input, f"{channel.value}:{key}")
-    except RPCError as exc:  # stored in the outbox: the worker starts it, and a resubmit returns the same ticket
-        raise PageError(503, _("The workflow service is not reachable. Try again in a minute."), str(exc)) from None
+    receipt = await intake.file(platform.engine, platform.temporal.get, platform.settings, grievance,
+                                f"{channel.value}:{key}")
     return render(request, "intake_done.html", {"receipt": receipt, "channel": channel.value,
                                                 "show_secret": channel != Channel.WHISTLE})
 
@@ -143,9 +132,9 @@ def public_form(request: Request, session: SessionDep):
 
 
 @router.post("/report")
-async def public_submit(request: Request, session: SessionDep, settings: SettingsDep):
+async def public_submit(request: Request, platform: PlatformDep):
     reporter = Actor(id="citizen", role=Role.CITIZEN, name="citizen")
-    return await _file(request, session, settings, Channel.WEB, reporter)
+    return await _file(request, platform, Channel.WEB, reporter)
 
 
 @router.get("/intake/hotline")
@@ -154,8 +143,8 @@ def hotline_form(request: Request, session: SessionDep, user: Operator):
 
 
 @router.post("/intake/hotline")
-async def hotline_submit(request: Request, session: SessionDep, settings: SettingsDep, user: Operator):
-    return await _file(request, session, settings, Channel.HOTLINE, actor_for(user))
+async def hotline_submit(request: Request, platform: PlatformDep, user: Operator):
+    return await _file(request, platform, Channel.HOTLINE, actor_for(user))
 
 
 @router.get("/whistle")
@@ -164,7 +153,6 @@ def whistle_form(request: Request, session: SessionDep, user: Whistler):
 
 
 @router.post("/whistle")
-async def whistle_submit(request: Request, session: SessionDep, settings: SettingsDep, user: Whistler):
-    if not user.street_id:
-        raise PageError(400, _("Your account's unit lies in no street, so it cannot whistle."))
-    return await _file(request, session, settings, Channel.WHISTLE, actor_for(user), whistle_unit_id=user.street_id)
+async def whistle_submit(request: Request, platform: PlatformDep, user: Whistler):
+    street = intake.whistle_street(user.street_id)
+    return await _file(request, platform, Channel.WHISTLE, actor_for(user), whistle_unit_id=street)

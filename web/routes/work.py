@@ -5,15 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from sqlmodel import select
 
-from api.auth import CurrentUser, CurrentUserDep, deny, require_roles
-from api.deps import SessionDep, SettingsDep
 from core import catalog
 from core.messages import Role
-from core.models.tickets import Notice
-from web import queries
-from web.queries import handling_units, unit_names
+from http_common.deps import SessionDep, SettingsDep
+from services import notices, tickets
+from services.tickets import handling_units, unit_names
+from web.auth import CurrentUser, CurrentUserDep, require_roles
 from web.routes.common import safe_next, see_other
 from web.templating import render
 
@@ -28,9 +26,9 @@ Supervisor = Annotated[CurrentUser, Depends(require_roles(Role.SUPERVISOR, Role.
 @router.get("/dispatch")
 def dispatch_console(request: Request, session: SessionDep, settings: SettingsDep, user: Dispatcher, page: int = 1):
     return render(request, "dispatch.html", {
-        "queue": queries.dispatch_queue(session, user, page),
-        "bounces": queries.bounce_requests(session, user),
-        "reviews": queries.review_queue(session, user, settings),
+        "queue": tickets.dispatch_queue(session, user, page),
+        "bounces": tickets.bounce_requests(session, user),
+        "reviews": tickets.review_queue(session, user, settings),
         "items": catalog.items_at(session),
         "units": handling_units(session),
         "names": unit_names(session),
@@ -40,9 +38,9 @@ def dispatch_console(request: Request, session: SessionDep, settings: SettingsDe
 @router.get("/inbox")
 def handler_inbox(request: Request, session: SessionDep, user: Handler, page: int = 1):
     return render(request, "inbox.html", {
-        "new": queries.inbox_new(session, user),
-        "working": queries.inbox_working(session, user, page),
-        "notices": queries.notices_for(session, user),
+        "new": tickets.inbox_new(session, user),
+        "working": tickets.inbox_working(session, user, page),
+        "notices": notices.notices_for(session, user),
         "names": unit_names(session),
     })
 
@@ -50,16 +48,16 @@ def handler_inbox(request: Request, session: SessionDep, user: Handler, page: in
 @router.get("/whistles")
 def street_whistles(request: Request, session: SessionDep, user: Whistler, page: int = 1):
     street = user.unit_id if user.role == Role.STREET else user.street_id
-    return render(request, "whistles.html", {"whistles": queries.whistles(session, street, page),
+    return render(request, "whistles.html", {"whistles": tickets.whistles(session, street, page),
                                              "names": unit_names(session)})
 
 
 @router.get("/supervise")
 def supervisor_board(request: Request, session: SessionDep, user: Supervisor, page: int = 1):
     return render(request, "supervise.html", {
-        "board": queries.supervision_board(session, user, page),
-        "requests": queries.supervision_requests(session, user),
-        "notices": queries.notices_for(session, user),
+        "board": tickets.supervision_board(session, user, page),
+        "requests": tickets.supervision_requests(session, user),
+        "notices": notices.notices_for(session, user),
         "names": unit_names(session),
         "can_act": user.role == Role.SUPERVISOR,
     })
@@ -67,10 +65,5 @@ def supervisor_board(request: Request, session: SessionDep, user: Supervisor, pa
 
 @router.post("/notices/{notice_id}/read")
 def mark_notice_read(request: Request, notice_id: int, session: SessionDep, user: CurrentUserDep):
-    notice = session.exec(select(Notice).where(Notice.id == notice_id, queries.notice_scope(user))).first()
-    if notice is None:
-        raise deny(request, user, f"notice {notice_id} is not addressed to the account")
-    notice.read = True
-    session.add(notice)
-    session.commit()
+    notices.mark_read(session, user, notice_id, request.url.path)
     return see_other(safe_next(request.query_params.get("next"), "/"))

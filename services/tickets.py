@@ -1,4 +1,5 @@
-"""Read-model queries behind the pages: who may see which tickets, and the paginated work lists.
+"""Ticket reads: who may see which tickets, the paginated work lists, one case as its viewer may see it,
+and its timeline (the citizen's view included).
 
 Every list filters on indexed columns (stage, primary_unit_id, dispatch_owner_id, whistle_unit_id,
 closure_deadline), loads one page of rows in one query, and never queries per row.
@@ -13,15 +14,28 @@ from typing import Any
 from sqlalchemy import String, case, cast, false, or_, true
 from sqlmodel import Session, col, select
 
-from api.auth import CurrentUser
 from core.config import Settings
-from core.i18n import current_locale
+from core.duplicates import find_duplicates
+from core.i18n import _, current_locale
+from core.masking import mask_name, mask_phone, mask_text
 from core.messages import Channel, Role, Stage
 from core.models.catalog import Unit
-from core.models.tickets import Notice, Ticket
+from core.models.tickets import Ticket, TicketEvent
+from core.vocabulary import (
+    CITIZEN_ACTIONS,
+    CITIZEN_REASONS,
+    CLOCKED_STAGES,
+    HANDLING_KINDS,
+    RULED_REQUESTS,
+    TERRITORIAL_KINDS,
+    ErrorKind,
+    values,
+)
+from services.accounts import CurrentUser, denied, may_see_personal_data
+from services.errors import ServiceError
 
 PAGE_SIZE = 50
-OPEN = [s.value for s in (Stage.RECEIVED, Stage.DISPATCHED, Stage.IN_PROGRESS, Stage.REVIEW)]
+OPEN = values(CLOCKED_STAGES)  # the work lists: cases whose clocks run
 COLOUR_RANK = case((Ticket.colour == "red", 0), (Ticket.colour == "yellow", 1), else_=2)
 
 
@@ -143,7 +157,7 @@ def supervision_board(session: Session, user: CurrentUser, page: int, now: datet
         Ticket.overdue == True,  # noqa: E712
         Ticket.escalated == True,  # noqa: E712
         Ticket.colour != "green",
-        col(Ticket.pending_request).in_(("bounce", "extension", "consultation")),
+        col(Ticket.pending_request).in_(RULED_REQUESTS),
         Ticket.closure_deadline < now + timedelta(days=1),
         (Ticket.stage == Stage.DISPATCHED.value) & (Ticket.accept_deadline < now),
     )
@@ -157,7 +171,7 @@ def supervision_board(session: Session, user: CurrentUser, page: int, now: datet
 
 def supervision_requests(session: Session, user: CurrentUser) -> list[Ticket]:
     stmt = select(Ticket).where(col(Ticket.stage).in_(OPEN),
-                                col(Ticket.pending_request).in_(("extension", "consultation", "bounce")))
+                                col(Ticket.pending_request).in_(RULED_REQUESTS))
     if not user.is_city_level:
         stmt = stmt.where(Ticket.district_id == user.district_id)
     return list(session.exec(stmt.order_by(Ticket.updated_at).limit(PAGE_SIZE)).all())
@@ -187,33 +201,142 @@ def unit_names(session: Session) -> UnitNames:
 
 
 def streets(session: Session) -> list[Unit]:
-    stmt = select(Unit).where(col(Unit.kind).in_(("street", "township")), Unit.active == True)  # noqa: E712
+    stmt = select(Unit).where(col(Unit.kind).in_(TERRITORIAL_KINDS), Unit.active == True)  # noqa: E712
     return list(session.exec(stmt.order_by(Unit.id)).all())
 
 
 def handling_units(session: Session) -> list[Unit]:
-    stmt = select(Unit).where(col(Unit.kind).in_(("department", "street", "township", "community", "district")),
-                              Unit.active == True)  # noqa: E712
+    stmt = select(Unit).where(col(Unit.kind).in_(HANDLING_KINDS), Unit.active == True)  # noqa: E712
     return list(session.exec(stmt.order_by(Unit.kind, Unit.id)).all())
 
 
-# ---- notices (written by the workflow's send_notice activity) ----
-
-NOTICE_LIMIT = 20
+# ---- one case ----
 
 
-def notice_scope(user: CurrentUser):
-    """The notices addressed to the user's unit, or to their supervision queue."""
-    if user.role in (Role.HANDLER, Role.STREET):
-        return (Notice.audience == "unit") & (Notice.unit_id == (user.unit_id or ""))
-    if user.role in (Role.SUPERVISOR, Role.ADMIN):
-        if user.is_city_level:
-            return Notice.audience == "supervisor"
-        return (Notice.audience == "supervisor") & (Notice.unit_id == user.district_id)
-    return false()
+def ticket_or_404(session: Session, ticket_id: str) -> Ticket:
+    ticket = session.get(Ticket, ticket_id[:32])
+    if ticket is None:
+        raise ServiceError(ErrorKind.NOT_FOUND,
+                           _("No such ticket. A ticket filed a moment ago appears within a few seconds."))
+    return ticket
 
 
-def notices_for(session: Session, user: CurrentUser) -> list[Notice]:
-    stmt = (select(Notice).where(notice_scope(user), Notice.read == False)  # noqa: E712
-            .order_by(col(Notice.created_at).desc()).limit(NOTICE_LIMIT))
+def visible_ticket(session: Session, settings: Settings, user: CurrentUser, ticket_id: str, where: str = ""
+                   ) -> Ticket:
+    """The ticket when `user` may open it; 404 when it does not exist, a logged 403 when it is not theirs."""
+    ticket = ticket_or_404(session, ticket_id)
+    if not can_view(user, ticket, settings):
+        raise denied(user, where or f"ticket {ticket.id}", f"ticket {ticket.id} outside the account's cases")
+    return ticket
+
+
+@dataclass
+class CaseView:
+    """A case as one viewer may see it: personal data unmasked only for those who handle it."""
+
+    ticket: Ticket
+    state: dict
+    unmasked: bool
+    complainant_name: str
+    complainant_phone: str
+    description: str
+    address: str
+    attachments: list[dict]
+    checkpoints: list[dict]
+    pending: dict | None
+    candidates: list[dict]
+
+
+def case_view(user: CurrentUser | None, ticket: Ticket) -> CaseView:
+    unmasked = may_see_personal_data(user, ticket.primary_unit_id)
+    known = [ticket.complainant_name, ticket.complainant_phone]
+    state = ticket.state or {}
+    intake = state.get("intake") or {}
+    return CaseView(
+        ticket=ticket, state=state, unmasked=unmasked,
+        complainant_name=ticket.complainant_name if unmasked else mask_name(ticket.complainant_name),
+        complainant_phone=ticket.complainant_phone if unmasked else mask_phone(ticket.complainant_phone),
+        description=ticket.description if unmasked else mask_text(ticket.description, known),
+        address=ticket.address if unmasked else mask_text(ticket.address, known),
+        attachments=intake.get("attachments") or [],
+        checkpoints=state.get("checkpoints") or [],
+        pending=state.get("pending"),
+        candidates=((state.get("proposal") or {}).get("candidates") or [])[:3],
+    )
+
+
+def attachment(ticket: Ticket, sha256: str) -> dict | None:
+    """The case's attachment record with this content hash, if the case has one."""
+    found = ((ticket.state or {}).get("intake") or {}).get("attachments") or []
+    return next((a for a in found if a.get("sha256") == sha256), None)
+
+
+def duplicates_of(session: Session, ticket: Ticket):
+    return find_duplicates(session, ticket)
+
+
+# ---- timelines ----
+
+
+def timeline(session: Session, ticket_id: str) -> list[TicketEvent]:
+    """Every audit row of the case, for staff who may open it."""
+    stmt = select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(col(TicketEvent.seq))
     return list(session.exec(stmt).all())
+
+
+@dataclass
+class CitizenStep:
+    """One step of the complainant's timeline: no staff names, reasons only where they explain the case."""
+
+    seq: int
+    at: datetime
+    action: str
+    role: str
+    unit_id: str | None
+    reason: str
+    stage_before: str
+    stage_after: str
+
+
+def citizen_timeline(session: Session, ticket_id: str) -> list[CitizenStep]:
+    """The same for the tracking page and /api/v1/track: core.vocabulary.CITIZEN_ACTIONS only."""
+    stmt = (select(TicketEvent).where(TicketEvent.ticket_id == ticket_id, col(TicketEvent.action).in_(CITIZEN_ACTIONS))
+            .order_by(col(TicketEvent.seq)))
+    return [CitizenStep(e.seq, e.at, e.action, e.role, e.unit_id,
+                        e.reason if e.action in CITIZEN_REASONS else "", e.stage_before, e.stage_after)
+            for e in session.exec(stmt)]
+
+
+# ---- lists for the JSON API (the console's pages call the queue functions above) ----
+
+QUEUE_ROLES = {
+    "dispatch": (Role.DISPATCHER,), "bounces": (Role.DISPATCHER,), "review": (Role.DISPATCHER,),
+    "inbox": (Role.HANDLER, Role.STREET), "supervision": (Role.SUPERVISOR, Role.ADMIN),
+}
+
+
+def work_queue(session: Session, settings: Settings, user: CurrentUser, name: str, page: int) -> Page:
+    """A console's work list by name, for the account's role only (a logged 403 otherwise)."""
+    if user.role not in QUEUE_ROLES.get(name, ()):
+        raise denied(user, f"queue {name}", f"role {user.role.value} has no {name} queue")
+    if name == "dispatch":
+        return dispatch_queue(session, user, page)
+    if name == "inbox":
+        working = inbox_working(session, user, page)
+        return Page((inbox_new(session, user) if page == 1 else []) + working.rows, working.number, working.has_next)
+    if name == "supervision":
+        return supervision_board(session, user, page)
+    rows = bounce_requests(session, user) if name == "bounces" else review_queue(session, user, settings)
+    return Page(rows, 1, False)
+
+
+def visible_tickets(session: Session, settings: Settings, user: CurrentUser, *, stages: list[str] | None = None,
+                    unit_id: str | None = None, overdue: bool | None = None, page: int = 1) -> Page:
+    stmt = select(Ticket).where(visible(user, settings))
+    if stages:
+        stmt = stmt.where(col(Ticket.stage).in_(stages))
+    if unit_id:
+        stmt = stmt.where(Ticket.primary_unit_id == unit_id)
+    if overdue is not None:
+        stmt = stmt.where(Ticket.overdue == overdue)
+    return paginate(session, stmt.order_by(col(Ticket.received_at).desc()), page)

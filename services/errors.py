@@ -1,0 +1,20 @@
+"""ServiceError: an ErrorKind (core.vocabulary, which also maps it to an HTTP status) and a translated message.
+
+Raised by every service and shown by the adapters: a page in web/, JSON or Open311 XML in api/.
+"""
+
+from __future__ import annotations
+
+from core.vocabulary import HTTP_STATUS, ErrorKind
+
+
+class ServiceError(Exception):
+    def __init__(self, kind: ErrorKind, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message  # already translated into the request's language
+        self.detail = detail  # the workflow's or the rule's own (English) words, for logs and the small print
+
+    @property
+    def status(self) -> int:
+        return HTTP_STATUS[self.kind]

@@ -1,0 +1,315 @@
+"""Intake (接) for every channel: one GrievanceInput builder, the street and channel checks, readable ticket
+numbers, idempotency keys and the intake outbox.
+
+A submission is stored first (outbox row: key -> ticket number + payload), then its workflow is started
+with the ticket number as workflow id. The same key always yields the same ticket; a row whose start did
+not happen (crash, Temporal down) is started later by the worker's sweep. Database work runs in worker
+threads, one short transaction at a time, never across an await.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from pydantic import TypeAdapter
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
+from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from core import catalog
+from core.config import Settings
+from core.i18n import _
+from core.messages import Actor, Attachment, Channel, Complainant, GrievanceInput, Role
+from core.models.tickets import Intake, TicketCounter
+from core.vocabulary import TERRITORIAL_KINDS, ErrorKind
+from services.errors import ServiceError
+from workflows.grievance import GrievanceWorkflow
+
+log = logging.getLogger(__name__)
+_PAYLOAD = TypeAdapter(GrievanceInput)
+OUTBOX_GRACE = timedelta(seconds=10)  # a fresh row is still being started by its own request
+INTAKE_MEMO = "intake_key"
+MAX_RENUMBERING = 10_000
+
+
+# Which channels each role may file on (the public form and Open311 are the citizens').
+CHANNELS_BY_ROLE: dict[Role, tuple[Channel, ...]] = {
+    Role.CITIZEN: (Channel.WEB, Channel.API),
+    Role.OPERATOR: (Channel.HOTLINE, Channel.MEDIA),
+    Role.GRID: (Channel.WHISTLE,),
+    Role.STREET: (Channel.WHISTLE,),
+    Role.DISPATCHER: (Channel.HOTLINE, Channel.MEDIA, Channel.API),
+    Role.ADMIN: tuple(Channel),
+}
+
+
+@dataclass
+class IntakeRequest:
+    """A grievance as any channel hands it in, before it has a number."""
+
+    channel: Channel
+    reporter: Actor
+    description: str
+    address: str = ""
+    lat: float | None = None
+    lng: float | None = None
+    category_hint: str = ""
+    requested_item_code: str = ""
+    street_id: str | None = None
+    complainant: Complainant = field(default_factory=Complainant)
+    attachments: list[Attachment] = field(default_factory=list)
+    whistle_unit_id: str | None = None
+    confidential: bool = False
+    received_at: datetime | None = None  # None: now
+
+    def grievance(self, ticket_id: str, settings: Settings) -> GrievanceInput:
+        """The workflow's input: the one place a GrievanceInput is built."""
+        return GrievanceInput(
+            ticket_id=ticket_id, channel=self.channel, description=self.description,
+            received_at=self.received_at or datetime.now(UTC), reporter=self.reporter,
+            dispatch_owner_id=settings.centre_unit_id, address=self.address, lat=self.lat, lng=self.lng,
+            category_hint=self.category_hint, requested_item_code=self.requested_item_code,
+            complainant=self.complainant if self.channel != Channel.WHISTLE else Complainant(),
+            attachments=list(self.attachments), whistle_unit_id=self.whistle_unit_id, street_id=self.street_id,
+            confidential=self.confidential,
+        )
+
+
+def check_channel(role: Role, channel: Channel) -> None:
+    if channel not in CHANNELS_BY_ROLE.get(role, ()):
+        raise ServiceError(ErrorKind.FORBIDDEN, _("Your account may not file grievances on this channel."),
+                           f"role {role.value} may not file on {channel.value}")
+
+
+def street_problem(session: Session, street_id: str | None) -> str | None:
+    """Why `street_id` is not a street or township of this city (translated), or None when it is."""
+    if not street_id:
+        return None
+    unit = catalog.get_unit(session, street_id)
+    if unit is None or unit.kind not in TERRITORIAL_KINDS:
+        return _("Choose a street from the list.")
+    return None
+
+
+def whistle_street(street_id: str | None) -> str:
+    """A whistle (吹哨) comes from, and lies in, the whistling account's street; an account in none cannot."""
+    if not street_id:
+        raise ServiceError(ErrorKind.BAD_INPUT, _("Your account's unit lies in no street, so it cannot whistle."))
+    return street_id
+
+
+async def file(engine: Engine, client_of, settings: Settings, request: IntakeRequest, key: str) -> Receipt:
+    """Checks the channel and street once, then stores and starts; `client_of()` awaits the Temporal client."""
+    check_channel(request.reporter.role, request.channel)
+
+    def check_street() -> None:
+        with Session(engine) as session:
+            problem = street_problem(session, request.street_id)
+        if problem:
+            raise ServiceError(ErrorKind.BAD_INPUT, problem, f"street {request.street_id!r}")
+
+    await asyncio.to_thread(check_street)
+    return await submit(client_of, engine, settings, lambda ticket_id: request.grievance(ticket_id, settings), key)
+
+
+@dataclass
+class Receipt:
+    ticket_id: str
+    secret: str  # lets the complainant follow and rate the case without an account
+    created: bool  # False: the idempotency key was seen before; this is the earlier ticket
+
+
+def tracking_secret(settings: Settings, ticket_id: str) -> str:
+    """Derived, not stored: a re-submission with the same key gets the same secret back."""
+    digest = hmac.new(settings.secret_key.encode(), f"track:{ticket_id}".encode(), hashlib.sha256).hexdigest()
+    return digest[:10]
+
+
+def check_secret(settings: Settings, ticket_id: str, secret: str) -> bool:
+    return hmac.compare_digest(tracking_secret(settings, ticket_id), (secret or "").strip().lower())
+
+
+def next_ticket_id(engine: Engine, now: datetime, tz: str) -> str:
+    day = now.astimezone(ZoneInfo(tz)).date()
+    insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+    stmt = (
+        insert(TicketCounter)
+        .values(day=day, last=1)
+        .on_conflict_do_update(index_elements=["day"], set_={"last": TicketCounter.last + 1})
+        .returning(TicketCounter.last)
+    )
+    with engine.begin() as conn:
+        number = conn.execute(stmt).scalar_one()
+    return f"{day:%Y-%m%d}-{number:06d}"
+
+
+async def submit(client_of, engine: Engine, settings: Settings, make_input, idempotency_key: str) -> Receipt:
+    """Store, then start. `make_input(ticket_id) -> GrievanceInput`; `client_of()` awaits the Temporal client
+    (asked only when a start is needed, so a repeated key answers even while Temporal is down)."""
+    key = idempotency_key.strip()[:200]
+    row, created = await asyncio.to_thread(_store, engine, settings, make_input, key)
+    ticket_id = row.ticket_id
+    if not row.started:
+        ticket_id = await start_intake(await client_of(), engine, settings.temporal_task_queue, row, settings.timezone)
+    return Receipt(ticket_id, tracking_secret(settings, ticket_id), created)
+
+
+def _store(engine: Engine, settings: Settings, make_input, key: str) -> tuple[Intake, bool]:
+    """The outbox row for `key`: the earlier one, or a new one under a fresh ticket number."""
+    with Session(engine) as session:
+        existing = session.exec(select(Intake).where(Intake.idempotency_key == key)).first()
+    for _attempt in range(MAX_RENUMBERING):
+        if existing is not None:
+            return existing, False
+        ticket_id = next_ticket_id(engine, datetime.now(UTC), settings.timezone)
+        grievance: GrievanceInput = make_input(ticket_id)
+        row = Intake(idempotency_key=key, ticket_id=ticket_id, payload=_PAYLOAD.dump_python(grievance, mode="json"),
+                     created_at=datetime.now(UTC))
+        try:
+            with Session(engine) as session:
+                session.add(row)
+                session.commit()
+                session.refresh(row)
+            return row, True
+        except IntegrityError:  # the same key raced in from a parallel request, or the number is taken
+            with Session(engine) as session:
+                existing = session.exec(select(Intake).where(Intake.idempotency_key == key)).first()
+    raise RuntimeError(f"no free ticket number for intake {key!r} after {MAX_RENUMBERING} tries")
+
+
+async def start_intake(client: Client, engine: Engine, task_queue: str, row: Intake, tz: str = "Asia/Shanghai"
+                       ) -> str:
+    """Starts the row's workflow and returns the ticket number it runs under.
+
+    The workflow carries its intake key in its memo. A number already used by another grievance (the
+    counter was reset while Temporal kept its data) is never reused: the intake gets the next number.
+    """
+    for _attempt in range(MAX_RENUMBERING):
+        try:
+            await client.start_workflow(
+                GrievanceWorkflow.run,
+                _PAYLOAD.validate_python(row.payload),
+                id=row.ticket_id,
+                task_queue=task_queue,
+                memo={INTAKE_MEMO: row.idempotency_key},
+                id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            )
+        except WorkflowAlreadyStartedError:
+            if not await _started_by(client, row):
+                log.error("ticket number %s belongs to another grievance; renumbering intake %s", row.ticket_id, row.id)
+                row = await asyncio.to_thread(_renumber, engine, row, tz)
+                continue
+        await asyncio.to_thread(_mark_started, engine, row.id)
+        return row.ticket_id
+    raise RuntimeError(f"no free ticket number for intake {row.id} after {MAX_RENUMBERING} tries")
+
+
+async def _started_by(client: Client, row: Intake) -> bool:
+    """Whether the running or closed workflow with this number was started for this intake."""
+    response = await client.workflow_service.describe_workflow_execution(
+        DescribeWorkflowExecutionRequest(namespace=client.namespace,
+                                         execution=WorkflowExecution(workflow_id=row.ticket_id))
+    )
+    payload = response.workflow_execution_info.memo.fields.get(INTAKE_MEMO)
+    if payload is None:
+        return True  # started before intake keys were kept in the memo: it is this intake's own
+    return client.data_converter.payload_converter.from_payload(payload, str) == row.idempotency_key
+
+
+def _mark_started(engine: Engine, intake_id: int) -> None:
+    with Session(engine) as session:
+        stored = session.get(Intake, intake_id)
+        stored.started = True
+        session.add(stored)
+        session.commit()
+
+
+def _renumber(engine: Engine, row: Intake, tz: str) -> Intake:
+    ticket_id = next_ticket_id(engine, datetime.now(UTC), tz)
+    with Session(engine) as session:
+        stored = session.get(Intake, row.id)
+        stored.ticket_id = ticket_id
+        stored.payload = {**stored.payload, "ticket_id": ticket_id}
+        session.add(stored)
+        session.commit()
+        session.refresh(stored)
+        return stored
+
+
+async def start_pending(client: Client, engine: Engine, settings: Settings, task_queue: str | None = None) -> int:
+    """The outbox sweep (run by the worker): start every stored intake whose workflow was never started."""
+    task_queue = task_queue or settings.temporal_task_queue
+    rows = await asyncio.to_thread(_unstarted, engine)
+    for row in rows:
+        await start_intake(client, engine, task_queue, row, settings.timezone)
+        log.info("started intake %s from the outbox", row.ticket_id)
+    return len(rows)
+
+
+def _unstarted(engine: Engine) -> list[Intake]:
+    cutoff = datetime.now(UTC) - OUTBOX_GRACE
+    with Session(engine) as session:
+        return list(session.exec(
+            select(Intake).where(Intake.started == False, Intake.created_at < cutoff).limit(500)  # noqa: E712
+        ).all())
+
+
+
+
+# ---- hotline call logs in bulk (12345 exports) ----
+
+BULK_MAX_BYTES = 5 * 1024 * 1024
+
+
+@dataclass
+class BulkReceipt:
+    tickets: dict[str, str]  # call_id -> ticket number
+    filed: int
+
+    @property
+    def already_filed(self) -> int:
+        return len(self.tickets) - self.filed
+
+
+async def file_hotline_records(engine: Engine, client_of, settings: Settings, reporter: Actor, data: bytes
+                               ) -> BulkReceipt:
+    """Validates the whole file first (row and column of every problem), then files each call once."""
+    from services.hotline_import import parse
+
+    check_channel(reporter.role, Channel.HOTLINE)
+    if len(data) > BULK_MAX_BYTES:
+        raise ServiceError(ErrorKind.BAD_INPUT, _("The file is larger than 5 MB."))
+
+    def read():
+        with Session(engine) as session:
+            return parse(session, data, settings.timezone)
+
+    report = await asyncio.to_thread(read)
+    if report.problems:
+        lines = "; ".join(f"row {p.row} {p.column}: {p.message}".replace("row 0 : ", "") for p in report.problems[:50])
+        raise ServiceError(ErrorKind.BAD_INPUT, _("The file was not imported: %(problems)s", problems=lines), lines)
+    tickets, filed = {}, 0
+    for record in report.records:
+        request = IntakeRequest(
+            Channel.HOTLINE, reporter, record.description, address=record.address, category_hint=record.category,
+            street_id=record.street_id, complainant=Complainant(name=record.name, phone=record.phone),
+            confidential=record.confidential, received_at=record.received_at)
+        make_input = lambda ticket_id, r=request: r.grievance(ticket_id, settings)  # noqa: E731
+        receipt = await submit(client_of, engine, settings, make_input, f"hotline:{record.call_id}")
+        tickets[record.call_id] = receipt.ticket_id
+        filed += receipt.created
+    return BulkReceipt(tickets, filed)

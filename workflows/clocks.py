@@ -1,0 +1,113 @@
+"""CaseClocks: the durable timers of one grievance: acceptance limit, the four checkpoints, the rating window.
+
+Every due time is read from the case's state, so an update that moves a deadline moves its clock; checkpoint
+rules live in core/supervision.py. Deterministic: timers only, every effect through CaseEffects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from core import supervision
+    from core.messages import SYSTEM_ACTOR, Checkpoint, Colour, GrievanceState, Rating, Stage
+    from core.vocabulary import CLOCKED_STAGES, FINAL_STAGES, AuditAction, Detail
+    from workflows.effects import CaseEffects
+
+Fire = Callable[[], Awaitable[None]]
+
+
+class CaseClocks:
+    """Runs the earliest due clock of the case, again and again, until the case is finished."""
+
+    def __init__(self, state: GrievanceState, fx: CaseEffects, lock: asyncio.Lock, close: Fire) -> None:
+        self._s, self._fx, self._lock = state, fx, lock
+        self._close = close  # the workflow closes a case the rating window ran out on
+
+    async def run_until_finished(self) -> None:
+        while not self.finished():
+            await self._wait_for_next_clock()
+
+    def finished(self) -> bool:
+        return self._s.stage in FINAL_STAGES
+
+    # ---- planning and waiting ----
+
+    async def _wait_for_next_clock(self) -> None:
+        """Sleep until the earliest clock is due, or until an update moves it; then fire it."""
+        due, fire = self._next_clock()
+        if due is None:
+            await workflow.wait_condition(lambda: self._next_clock()[0] is not None or self.finished())
+            return
+        wait = due - workflow.now()
+        if wait > timedelta(0):
+            try:
+                await workflow.wait_condition(lambda: self._next_clock()[0] != due or self.finished(), timeout=wait)
+                return
+            except TimeoutError:
+                pass
+        async with self._lock:
+            if self._next_clock()[0] == due:  # still due after any update that ran meanwhile
+                await fire()
+
+    def _next_clock(self) -> tuple[datetime | None, Fire | None]:
+        s, clocks = self._s, []
+        if s.stage == Stage.DISPATCHED and s.accept_deadline and not s.response_failed:
+            clocks.append((s.accept_deadline, self._on_acceptance_overdue))
+        if s.stage in CLOCKED_STAGES and s.dispatched_at:
+            checkpoint = next((c for c in s.checkpoints if c.colour is None), None)
+            if checkpoint is not None:
+                clocks.append((checkpoint.due, lambda c=checkpoint: self._on_checkpoint(c)))
+        if s.stage == Stage.RATING and s.rating_deadline:
+            clocks.append((s.rating_deadline, self._on_rating_timeout))
+        return min(clocks, key=lambda c: c[0]) if clocks else (None, None)
+
+    # ---- what each clock does ----
+
+    async def _on_acceptance_overdue(self) -> None:
+        s = self._s
+        s.response_failed, s.escalated = True, True
+        await self._fx.record(SYSTEM_ACTOR, AuditAction.ACCEPTANCE_OVERDUE, s.stage,
+                              "not accepted within the time limit", unit_id=s.primary.id)
+        await self._fx.notify("acceptance_overdue", "supervisor", f"{s.primary.name} has not accepted in time")
+        await self._fx.notify("acceptance_overdue", "unit", "accept this ticket now: the acceptance limit has passed")
+
+    async def _on_checkpoint(self, checkpoint: Checkpoint) -> None:
+        s = self._s
+        lagging, why = supervision.assess(s, checkpoint.index)
+        colour = supervision.colour_after(s, checkpoint.index, lagging)
+        checkpoint.colour, checkpoint.lagging, checkpoint.note = colour, lagging, why
+        s.colour = colour
+        overdue = checkpoint.index == len(s.checkpoints) and lagging
+        if overdue:
+            s.overdue, s.escalated = True, True
+        unit = s.primary.id if s.primary else s.dispatch_owner_id
+        await self._fx.record(SYSTEM_ACTOR, AuditAction.CHECKPOINT, s.stage, why, unit_id=unit,
+                              details={Detail.INDEX: checkpoint.index, Detail.COLOUR: colour.value,
+                                       Detail.LAGGING: lagging})
+        if overdue:
+            await self._fx.record(SYSTEM_ACTOR, AuditAction.ESCALATED, s.stage, "overdue at the closure deadline",
+                                  unit_id=unit)
+        await self._notify_checkpoint(checkpoint.index, colour, why, overdue=overdue)
+
+    async def _notify_checkpoint(self, index: int, colour: Colour, why: str, *, overdue: bool) -> None:
+        if overdue:
+            await self._fx.notify("overdue", "supervisor", f"overdue: {why}")
+            await self._fx.notify("overdue", "unit", f"overdue: {why}")
+        elif colour == Colour.RED:
+            await self._fx.notify("checkpoint_red", "supervisor", f"checkpoint {index}: {why}")
+            await self._fx.notify("checkpoint_red", "unit", f"checkpoint {index}: {why}")
+        elif colour == Colour.YELLOW:
+            await self._fx.notify("checkpoint_yellow", "unit", f"checkpoint {index}: {why}")
+
+    async def _on_rating_timeout(self) -> None:
+        s, default = self._s, self._s.clock.rating_default
+        s.rating = Rating(default) if default else None
+        s.rating_source = "timeout"
+        await self._fx.record(SYSTEM_ACTOR, AuditAction.RATING_TIMEOUT, Stage.RATING, "no rating within the window",
+                              unit_id=s.primary.id, details={Detail.RATING: default, Detail.SOURCE: "timeout"})
+        await self._close()
