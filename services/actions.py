@@ -90,7 +90,7 @@ Decision = Annotated[bool, BeforeValidator(_decision)]
 
 
 class Shape(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid")
 
 
 class DispatchIn(Shape):
@@ -248,9 +248,10 @@ def parse_form(action: HumanAction, fields: dict[str, Any]) -> Shape | None:
     """The action's input from a form (empty fields left out, so defaults apply); a translated 400 otherwise."""
     if action.shape is None:
         return None
-    given = {k: v for k, v in fields.items() if k in action.shape.model_fields and v not in ("", None, [])}
+    stripped = {k: v.strip() if isinstance(v, str) else v for k, v in fields.items()}
+    given = {k: v for k, v in stripped.items() if k in action.shape.model_fields and v not in ("", None, [])}
     if "decision" in fields and "approve" in action.shape.model_fields:
-        given["approve"] = fields["decision"]
+        given["approve"] = stripped["decision"]
     try:
         return action.shape.model_validate(given)
     except ValidationError as exc:

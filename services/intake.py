@@ -119,7 +119,7 @@ async def file(engine: Engine, client_of, settings: Settings, request: IntakeReq
         with Session(engine) as session:
             problem = street_problem(session, request.street_id)
         if problem:
-            raise ServiceError(ErrorKind.BAD_INPUT, problem, f"street {request.street_id!r}")
+            raise ServiceError(ErrorKind.BAD_INPUT, problem, f"{request.street_id} is not a street of this city")
 
     await asyncio.to_thread(check_street)
     return await submit(client_of, engine, settings, lambda ticket_id: request.grievance(ticket_id, settings), key)

@@ -36,7 +36,7 @@ def track(session: Session, platform: Platform, ticket_id: str, secret: str, add
     ticket_id, secret = ticket_id.strip()[:32], secret.strip()[:64]
     check_tracking_rate(address)
     if not check_secret(platform.settings, ticket_id, secret):
-        raise denied(None, f"track {ticket_id}", f"wrong tracking secret for {ticket_id}",
+        raise denied(None, f"/track/{ticket_id}", f"wrong tracking secret for {ticket_id}",
                      _("The ticket number or the secret is wrong."))
     ticket = session.get(Ticket, ticket_id)
     return Tracked(ticket_id, ticket, citizen_timeline(session, ticket_id) if ticket else [])

@@ -176,6 +176,8 @@ async def file_ticket(body: IntakeIn, key: IdempotencyKey, platform: PlatformDep
         body.channel, actor_for(user), body.description, address=body.address, lat=body.lat, lng=body.lng,
         category_hint=body.category_hint, street_id=body.street_id,
         complainant=Complainant(**body.complainant.model_dump()), confidential=body.confidential)
+    if body.channel == Channel.WHISTLE:  # a whistle lies in the whistling account's street
+        request.whistle_unit_id = request.street_id = intake.whistle_street(user.street_id)
     receipt = await intake.file(platform.engine, platform.temporal.get, platform.settings, request,
                                 f"api:{user.id}:{key}")
     return IntakeOut(ticket_id=receipt.ticket_id, secret=receipt.secret, created=receipt.created)
