@@ -9,22 +9,24 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
 
 from core.i18n import _
 from core.vocabulary import ErrorKind
-from http_common.deps import SessionDep
+from http_common.deps import EngineDep
 from services.accounts import CurrentUser, user_for_token
 from services.errors import ServiceError
 
 bearer = HTTPBearer(auto_error=False, description="An API token: `python -m scripts.create_token <username>`")
 
 
-def api_user(request: Request, session: SessionDep,
+def api_user(request: Request, engine: EngineDep,
              credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> CurrentUser:
     if credentials is None or not credentials.credentials:
         raise ServiceError(ErrorKind.UNAUTHENTICATED, _("An API token is required: Authorization: Bearer <token>"),
                            "no bearer token")
-    user = user_for_token(session, credentials.credentials)
+    with Session(engine) as session:  # closed at once: never held while an async route awaits
+        user = user_for_token(session, credentials.credentials)
     request.state.user = user
     return user
 

@@ -82,7 +82,7 @@ class IntakeRequest:
             received_at=self.received_at or datetime.now(UTC), reporter=self.reporter,
             dispatch_owner_id=settings.centre_unit_id, address=self.address, lat=self.lat, lng=self.lng,
             category_hint=self.category_hint, requested_item_code=self.requested_item_code,
-            complainant=self.complainant if self.channel != Channel.WHISTLE else Complainant(),
+            complainant=self.complainant,
             attachments=list(self.attachments), whistle_unit_id=self.whistle_unit_id, street_id=self.street_id,
             confidential=self.confidential,
         )
@@ -139,7 +139,9 @@ def tracking_secret(settings: Settings, ticket_id: str) -> str:
 
 
 def check_secret(settings: Settings, ticket_id: str, secret: str) -> bool:
-    return hmac.compare_digest(tracking_secret(settings, ticket_id), (secret or "").strip().lower())
+    # As bytes: compare_digest refuses non-ASCII text, and a secret is anything a visitor types.
+    given = (secret or "").strip().lower().encode("utf-8", "surrogatepass")
+    return hmac.compare_digest(tracking_secret(settings, ticket_id).encode(), given)
 
 
 def next_ticket_id(engine: Engine, now: datetime, tz: str) -> str:

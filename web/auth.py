@@ -12,11 +12,12 @@ import secrets
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlmodel import Session
 
 from core.i18n import _
 from core.messages import Role
 from core.models.users import User
-from http_common.deps import SessionDep
+from http_common.deps import EngineDep
 from services.accounts import CurrentUser, denied, load_user
 
 SESSION_USER = "uid"
@@ -34,9 +35,10 @@ class LoginRequired(Exception):
         self.next_url = next_url
 
 
-def optional_user(request: Request, session: SessionDep) -> CurrentUser | None:
+def optional_user(request: Request, engine: EngineDep) -> CurrentUser | None:
     if not hasattr(request.state, "user"):
-        request.state.user = load_user(session, request.session.get(SESSION_USER))
+        with Session(engine) as session:  # closed at once: never held while an async route awaits
+            request.state.user = load_user(session, request.session.get(SESSION_USER))
     return request.state.user
 
 

@@ -102,3 +102,31 @@ async def test_home_page_for_each_kind_of_visitor(site_without_temporal):
     assert 'href="/report"' in anonymous and 'href="/login"' in anonymous
     dispatcher = (await (await site_without_temporal.signed_in("dispatcher")).get("/")).text
     assert 'href="/dispatch"' in dispatcher and "退出" in dispatcher
+
+
+async def test_the_citizen_timeline_is_the_same_on_the_page_and_in_the_api(site_without_temporal):
+    """One rule (core.vocabulary.CITIZEN_ACTIONS): disputes between units and escalations stay inside."""
+    engine, now = site_without_temporal.engine, datetime.now(UTC)
+    make_ticket(engine, "T-TL")
+    steps = [("received", "citizen"), ("accepted", "handler"), ("bounce_requested", "handler"),
+             ("escalated", "supervisor"), ("progress", "handler")]
+    with Session(engine) as session:
+        for seq, (action, role) in enumerate(steps, start=1):
+            session.add(TicketEvent(ticket_id="T-TL", seq=seq, at=now + timedelta(seconds=seq), actor_id=role,
+                                    role=role, unit_id="dept-ecology", action=action, reason=f"理由{seq}",
+                                    stage_before="in_progress", stage_after="in_progress"))
+        session.commit()
+    secret = tracking_secret(site_without_temporal.settings, "T-TL")
+    client = site_without_temporal.client()
+    page = (await client.get(f"/track?ticket=T-TL&secret={secret}")).text
+    api = (await client.get("/api/v1/track/T-TL", params={"secret": secret})).json()
+    assert [e["action"] for e in api["events"]] == ["received", "accepted", "progress"]
+    assert "接单" in page and "申请退单" not in page and "督办升级" not in page
+    assert [e["reason"] for e in api["events"]] == ["", "", "理由5"] and "理由5" in page and "理由3" not in page
+
+
+async def test_a_secret_in_any_script_is_just_wrong(site_without_temporal):
+    make_ticket(site_without_temporal.engine, "T-1")
+    client = site_without_temporal.client()
+    assert (await client.get("/track?ticket=T-1&secret=查询码")).status_code == 403
+    assert (await client.get("/api/v1/track/T-1", params={"secret": "查询码"})).status_code == 403

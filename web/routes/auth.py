@@ -10,7 +10,7 @@ from http_common.deps import SessionDep
 from services.accounts import authenticate, login_allowed
 from services.errors import ServiceError
 from web.auth import OptionalUser, end_session, start_session
-from web.routes.common import safe_next, see_other, text
+from web.routes.common import FormDep, safe_next, see_other, text
 from web.templating import flash, render
 
 router = APIRouter()
@@ -34,8 +34,7 @@ def login_form(request: Request, user: OptionalUser, next: str = ""):
 
 
 @router.post("/login")
-async def login(request: Request, session: SessionDep, user: OptionalUser):
-    form = await request.form()
+def login(request: Request, form: FormDep, session: SessionDep, user: OptionalUser):
     username, password = text(form, "username", 64), str(form.get("password") or "")[:200]
     next_url = safe_next(form.get("next"), "")
     address = request.client.host if request.client else "unknown"

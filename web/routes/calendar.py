@@ -22,7 +22,7 @@ from http_common.deps import SessionDep
 from services.errors import ServiceError
 from web.auth import CurrentUser, require_roles
 from web.catalog_forms import check_day
-from web.routes.common import see_other
+from web.routes.common import FormDep, see_other
 from web.templating import BABEL_LOCALE, TZ, flash, render
 
 log = logging.getLogger("web.calendar")
@@ -83,8 +83,7 @@ def calendar_page(request: Request, session: SessionDep, user: Admin, year: int 
 
 
 @router.post("/admin/calendar/days")
-async def add_day(request: Request, session: SessionDep, user: Admin):
-    form = await request.form()
+def add_day(request: Request, form: FormDep, session: SessionDep, user: Admin):
     checked = check_day(form, session)
     if checked.errors:
         year = checked.day.year if checked.day else _year(None)
@@ -98,9 +97,8 @@ async def add_day(request: Request, session: SessionDep, user: Admin):
 
 
 @router.post("/admin/calendar/days/{day}")
-async def edit_day(request: Request, session: SessionDep, user: Admin, day: str):
+def edit_day(request: Request, form: FormDep, session: SessionDep, user: Admin, day: str):
     row = _day_or_404(session, day)
-    form = await request.form()
     checked = check_day(form, session, editing=row.day)
     if checked.errors:
         return _calendar_page(request, session, row.day.year, editing=row, values=checked.values,
@@ -119,7 +117,7 @@ async def edit_day(request: Request, session: SessionDep, user: Admin, day: str)
 
 
 @router.post("/admin/calendar/days/{day}/delete")
-async def delete_day(request: Request, session: SessionDep, user: Admin, day: str):
+def delete_day(request: Request, session: SessionDep, user: Admin, day: str):
     row = _day_or_404(session, day)
     year = row.day.year
     session.delete(row)

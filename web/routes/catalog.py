@@ -33,7 +33,7 @@ from web.auth import CurrentUser, OptionalUser, require_roles
 from web.catalog_forms import Change, check_change, check_item, differs, item_values, out_of_order
 from web.qr import qr_svg
 from web.routes import calendar
-from web.routes.common import see_other
+from web.routes.common import FormDep, see_other
 from web.templating import TZ, flash, render
 
 log = logging.getLogger("web.catalog")
@@ -217,8 +217,7 @@ def new_item_form(request: Request, session: SessionDep, settings: SettingsDep, 
 
 
 @router.post("/admin/catalog/items/new")
-async def add_item(request: Request, session: SessionDep, settings: SettingsDep, user: Admin):
-    form = await request.form()
+def add_item(request: Request, form: FormDep, session: SessionDep, settings: SettingsDep, user: Admin):
     checked = check_item(form, session, _tiers(settings), existing=None)
     change = check_change(form, session, checked.errors)
     if checked.errors:
@@ -237,9 +236,8 @@ def edit_item_form(request: Request, session: SessionDep, settings: SettingsDep,
 
 
 @router.post("/admin/catalog/items/{code}/edit")
-async def edit_item(request: Request, session: SessionDep, settings: SettingsDep, user: Admin, code: str):
+def edit_item(request: Request, form: FormDep, session: SessionDep, settings: SettingsDep, user: Admin, code: str):
     item = _current_item(session, code)
-    form = await request.form()
     checked = check_item(form, session, _tiers(settings), existing=item)
     change = check_change(form, session, checked.errors)
     if not checked.errors and not differs(item, checked.fields):
@@ -254,9 +252,8 @@ async def edit_item(request: Request, session: SessionDep, settings: SettingsDep
 
 
 @router.post("/admin/catalog/items/{code}/remove")
-async def remove_item(request: Request, session: SessionDep, settings: SettingsDep, user: Admin, code: str):
+def remove_item(request: Request, form: FormDep, session: SessionDep, settings: SettingsDep, user: Admin, code: str):
     item = _current_item(session, code)
-    form = await request.form()
     errors: dict[str, str] = {}
     change = check_change(form, session, errors)
     if errors:
@@ -293,8 +290,7 @@ def _file_format(upload: UploadFile) -> str | None:
 
 
 @router.post("/admin/catalog/import")
-async def import_file(request: Request, session: SessionDep, settings: SettingsDep, user: Admin):
-    form = await request.form()
+def import_file(request: Request, form: FormDep, session: SessionDep, settings: SettingsDep, user: Admin):
     errors: dict[str, str] = {}
     change = check_change(form, session, errors)
     values = {**_change_values(change), "replace_all": form.get("replace_all") == "on"}
@@ -304,7 +300,7 @@ async def import_file(request: Request, session: SessionDep, settings: SettingsD
         errors["file"] = _("Choose an Excel (.xlsx) or CSV (.csv) file.")
     if errors:
         return _import_page(request, session, values=values, errors=errors, status_code=400)
-    data = await upload.read(MAX_IMPORT_BYTES + 1)
+    data = upload.file.read(MAX_IMPORT_BYTES + 1)
     if len(data) > MAX_IMPORT_BYTES:
         errors["file"] = _("The file is larger than 5 MB.")
         return _import_page(request, session, values=values, errors=errors, status_code=400)
