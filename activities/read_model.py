@@ -16,6 +16,7 @@ from temporalio import activity
 
 from core.messages import Actor, GrievanceState, Stage
 from core.models.tickets import Ticket, TicketEvent
+from core.vocabulary import PENDING_REVIEW
 
 
 @dataclass
@@ -74,7 +75,7 @@ class ReadModelActivities:
 
 def _ticket_fields(s: GrievanceState) -> dict:
     intake = s.intake
-    pending = s.pending.kind if s.pending else ("review" if s.stage == Stage.REVIEW else "")
+    pending = s.pending.kind if s.pending else (PENDING_REVIEW if s.stage == Stage.REVIEW else "")
     next_cp = next((c.due for c in s.checkpoints if c.colour is None), None)
     return {
         "id": s.ticket_id,

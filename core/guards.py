@@ -1,19 +1,23 @@
-"""Who may do what, in which stage: the one statement of every human action's permission.
+"""Who may do what, in which stage, with what input: the one statement of every human action's rules.
 
 `PERMISSIONS` names each action's roles and its rule over the case's state; the workflow's update
-validators, the console's forms and the JSON API all ask `authorize`. Each check raises ApplicationError
-with a core.vocabulary.ErrorKind type. Deterministic: no I/O here.
+validators, the console's forms and the JSON API all ask `authorize`; `INPUT_RULES` says when an input is
+whole, and `validate` is every validator. Each check raises ApplicationError with a core.vocabulary.ErrorKind
+type. Deterministic: no I/O here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from temporalio.exceptions import ApplicationError
 
-from core.messages import Actor, Channel, GrievanceState, Role, Stage
+from core.durations import DurationError, parse_duration
+from core.messages import Actor, Channel, GrievanceState, Rating, Role, Stage
 from core.vocabulary import (
     CLOCKED_STAGES,
     PENDING_BOUNCE,
@@ -158,7 +162,8 @@ def _rule_bounce(s: GrievanceState, actor: Actor) -> None:
         require_dispatch_owner(s, actor)
 
 
-def _request_extension(s: GrievanceState, actor: Actor) -> None:
+def _primary_at_work(s: GrievanceState, actor: Actor) -> None:
+    """The accepted case's primary unit, with nothing waiting for a ruling (extension, result)."""
     require_stage(s, Stage.IN_PROGRESS)
     require_primary_unit(s, actor)
     require_no_pending(s)
@@ -184,12 +189,6 @@ def _open_consultation(s: GrievanceState, actor: Actor) -> None:
 def _rule_consultation(s: GrievanceState, actor: Actor) -> None:
     require_pending(s, PENDING_CONSULTATION)
     require_supervisor_area(s, actor)
-
-
-def _submit(s: GrievanceState, actor: Actor) -> None:
-    require_stage(s, Stage.IN_PROGRESS)
-    require_primary_unit(s, actor)
-    require_no_pending(s)
 
 
 def _review(s: GrievanceState, actor: Actor) -> None:
@@ -233,13 +232,13 @@ PERMISSIONS: dict[Action, Permission] = {
     Action.PROGRESS: Permission(HANDLERS, _progress),
     Action.REQUEST_BOUNCE: Permission(HANDLERS, _request_bounce),
     Action.RULE_BOUNCE: Permission((Role.DISPATCHER, Role.SUPERVISOR), _rule_bounce),
-    Action.REQUEST_EXTENSION: Permission(HANDLERS, _request_extension),
+    Action.REQUEST_EXTENSION: Permission(HANDLERS, _primary_at_work),
     Action.RULE_EXTENSION: Permission((Role.SUPERVISOR,), _rule_extension),
     Action.ESCALATE: Permission((Role.SUPERVISOR,), _supervise),
     Action.REASSIGN: Permission((Role.SUPERVISOR,), _supervise),
     Action.OPEN_CONSULTATION: Permission((Role.SUPERVISOR,), _open_consultation),
     Action.RULE_CONSULTATION: Permission((Role.SUPERVISOR,), _rule_consultation),
-    Action.SUBMIT: Permission(HANDLERS, _submit),
+    Action.SUBMIT: Permission(HANDLERS, _primary_at_work),
     Action.REVIEW: Permission((Role.DISPATCHER, Role.STREET), _review),
     Action.RATE: Permission((Role.STREET, Role.CITIZEN), _rate),
 }
@@ -258,3 +257,95 @@ def permitted(action: Action, state: GrievanceState, actor: Actor) -> bool:
     except ApplicationError:
         return False
     return True
+
+
+# ---- each action's input (checked after the permission, before anything reaches history) ----
+
+
+def _dispatch_input(s: GrievanceState, i: Any, now: datetime) -> None:
+    if not i.item_code or not i.primary_unit_id:
+        raise fail("choose a catalog item and a responsible unit", BAD_INPUT)
+
+
+def _reject_input(s: GrievanceState, i: Any, now: datetime) -> None:
+    require_reason(i.reason)
+    if i.duplicate_of == s.ticket_id:
+        raise fail("a ticket cannot be a duplicate of itself", BAD_INPUT)
+
+
+def _bounce_input(s: GrievanceState, i: Any, now: datetime) -> None:
+    require_reason(i.reason)
+    if not i.claimed_item_code:
+        raise fail("name the catalog item that applies instead", BAD_INPUT, field="claimed_item_code")
+    if i.claimed_item_code == s.item_code:
+        raise fail("the claimed item is the one this ticket was dispatched under", BAD_INPUT)
+
+
+def _extension_input(s: GrievanceState, i: Any, now: datetime) -> None:
+    require_reason(i.reason)
+    try:
+        parse_duration(i.extra)
+    except DurationError as exc:
+        raise fail(str(exc), BAD_INPUT, field="extra") from None
+    if s.closure_deadline and now >= s.closure_deadline:
+        raise fail("an extension is requested before the closure deadline", WRONG_STATE)
+
+
+def _reassign_input(s: GrievanceState, i: Any, now: datetime) -> None:
+    require_reason(i.reason)
+    if not (i.item_code or s.item_code):
+        raise fail("choose a catalog item", BAD_INPUT, field="item_code")
+
+
+def _consultation_input(s: GrievanceState, i: Any, now: datetime) -> None:
+    require_reason(i.reason)
+    if len(set(i.unit_ids)) < 2:
+        raise fail("a consultation names at least two units in dispute", BAD_INPUT, field="unit_ids")
+
+
+def _ruling_input(s: GrievanceState, i: Any, now: datetime) -> None:
+    require_reason(i.reason, "ruling")
+    if not i.primary_unit_id:
+        raise fail("the ruling names the responsible unit", BAD_INPUT, field="primary_unit_id")
+
+
+def _review_input(s: GrievanceState, i: Any, now: datetime) -> None:
+    if not i.approve:
+        require_reason(i.reason, "reason for rework")
+
+
+def _rate_input(s: GrievanceState, i: Any, now: datetime) -> None:
+    if i.score is not None and not 0 <= i.score <= 100:
+        raise fail("a score is between 0 and 100", BAD_INPUT, field="score")
+    if i.rating == Rating.DISSATISFIED and not (i.comment or "").strip():
+        raise fail("say what is still wrong", MISSING_REASON, field="comment")
+
+
+def _text(attribute: str, what: str = "reason") -> Callable[[GrievanceState, Any, datetime], None]:
+    return lambda s, i, now: require_reason(getattr(i, attribute), what)
+
+
+INPUT_RULES: dict[Action, Callable[[GrievanceState, Any, datetime], None]] = {
+    Action.DISPATCH: _dispatch_input,
+    Action.REJECT: _reject_input,
+    Action.MERGE: _reject_input,
+    Action.ACCEPT: lambda s, i, now: None,
+    Action.PROGRESS: _text("note", "progress note"),
+    Action.REQUEST_BOUNCE: _bounce_input,
+    Action.RULE_BOUNCE: _text("reason"),
+    Action.REQUEST_EXTENSION: _extension_input,
+    Action.RULE_EXTENSION: _text("reason"),
+    Action.ESCALATE: _text("reason"),
+    Action.REASSIGN: _reassign_input,
+    Action.OPEN_CONSULTATION: _consultation_input,
+    Action.RULE_CONSULTATION: _ruling_input,
+    Action.SUBMIT: _text("summary", "result summary"),
+    Action.REVIEW: _review_input,
+    Action.RATE: _rate_input,
+}
+
+
+def validate(action: Action, state: GrievanceState, input: Any, now: datetime) -> None:
+    """An update's validator: who may act now, then whether the input is whole. Raises the refusal."""
+    authorize(action, state, input.actor)
+    INPUT_RULES[action](state, input, now)

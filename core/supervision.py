@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from core.messages import Colour, GrievanceState, Stage
-
-SUBMITTED = (Stage.REVIEW, Stage.RATING, Stage.CLOSED)
+from core.messages import Colour, GrievanceState
+from core.vocabulary import SUBMITTED_STAGES
 
 
 def assess(state: GrievanceState, index: int) -> tuple[bool, str]:
     """(lagging, why) at checkpoint `index` (1-based)."""
-    if state.stage in SUBMITTED:
+    if state.stage in SUBMITTED_STAGES:
         return False, "result submitted"
     if state.accepted_at is None:
         return True, "not accepted"

@@ -11,16 +11,9 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from sqlmodel import Session
-from temporalio.api.common.v1 import WorkflowExecution
-from temporalio.api.enums.v1 import WorkflowExecutionStatus
-from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
-from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError, RPCStatusCode
 
 from core import catalog
 from core.config import Settings
@@ -42,11 +35,9 @@ from core.messages import (
     ExtensionRulingInput,
     GrievanceInput,
     GrievanceState,
-    Outcome,
     PendingRequest,
     ProgressInput,
     RateInput,
-    Rating,
     ReassignInput,
     RejectInput,
     ReviewInput,
@@ -58,113 +49,30 @@ from core.messages import (
 from core.models.tickets import Ticket
 from core.vocabulary import RULED_REQUESTS, ErrorKind
 from services.accounts import CurrentUser, actor_for, require_role
+from services.action_inputs import (
+    BounceRequestIn,
+    BounceRulingIn,
+    ConsultationIn,
+    ConsultationRulingIn,
+    DispatchIn,
+    ExtensionRequestIn,
+    MergeIn,
+    NoteIn,
+    RateIn,
+    ReasonIn,
+    ReassignIn,
+    ResultIn,
+    ReviewIn,
+    RulingIn,
+    Shape,
+)
 from services.errors import ServiceError
 from services.platform import Platform
-from services.temporal import unreachable
 from services.tickets import visible_ticket
+from services.updates import send
 from workflows.grievance import GrievanceWorkflow
 
 log = logging.getLogger("services.actions")
-
-# ---- input shapes (the API's bodies and the console's form fields alike) ----
-
-
-def _unit_list(value: Any) -> Any:
-    """Units from a multi-select or from one text field separated by commas or spaces."""
-    raw = [value] if isinstance(value, str) else value
-    if not isinstance(raw, list) or not all(isinstance(part, str) for part in raw):
-        return value  # not text: the shape's own validation refuses it
-    found = [p for part in raw for p in part.replace("，", ",").replace(",", " ").split() if p]
-    return list(dict.fromkeys(found))
-
-
-def _decision(value: Any) -> Any:
-    return {"approve": True, "deny": False}.get(value, value) if isinstance(value, str) else value
-
-
-Text = Annotated[str, Field(min_length=1, max_length=4000)]
-Optional = Annotated[str, Field(max_length=4000)]
-Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
-Units = Annotated[list[Code], BeforeValidator(_unit_list), Field(max_length=20)]
-Decision = Annotated[bool, BeforeValidator(_decision)]
-
-
-class Shape(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class DispatchIn(Shape):
-    item_code: Code
-    primary_unit_id: Code | None = Field(None, description="default: the unit the catalog names for the item")
-    cooperating_unit_ids: Units = []
-    note: Annotated[str, Field(max_length=500)] = ""
-
-
-class ReasonIn(Shape):
-    reason: Text
-
-
-class MergeIn(Shape):
-    reason: Text
-    duplicate_of: Annotated[str, Field(min_length=1, max_length=32)]
-
-
-class NoteIn(Shape):
-    note: Text
-
-
-class BounceRequestIn(Shape):
-    reason: Text
-    claimed_item_code: Code
-
-
-class RulingIn(Shape):
-    approve: Decision
-    reason: Text
-
-
-class BounceRulingIn(RulingIn):
-    item_code: Code | None = None
-    primary_unit_id: Code | None = None
-    cooperating_unit_ids: Units = []
-
-
-class ExtensionRequestIn(Shape):
-    reason: Text
-    extra: Annotated[str, Field(pattern=r"^\d{1,3}(wh|wd|h|d)$", description="e.g. 3wd or 7d")]
-
-
-class ReassignIn(Shape):
-    reason: Text
-    primary_unit_id: Code
-    item_code: Code | None = None
-    cooperating_unit_ids: Units = []
-
-
-class ConsultationIn(Shape):
-    reason: Text
-    unit_ids: Annotated[list[Code], BeforeValidator(_unit_list), Field(min_length=2, max_length=10)]
-
-
-class ConsultationRulingIn(ReassignIn):
-    propose_catalog_change: bool = False
-
-
-class ResultIn(Shape):
-    summary: Text
-    outcome: Outcome = Outcome.RESOLVED
-
-
-class ReviewIn(Shape):
-    approve: Decision
-    reason: Optional = ""
-
-
-class RateIn(Shape):
-    rating: Rating
-    comment: Optional = ""
-    score: Annotated[int | None, Field(ge=0, le=100)] = None
-
 
 # ---- building each update's input (some read the catalog or the read model) ----
 
@@ -234,53 +142,6 @@ ACTIONS: dict[Action, HumanAction] = {a.name: a for a in (
 )}
 del A, W
 
-# ---- the console's forms: the same shapes, with messages in the user's language ----
-
-FIELD_LABELS = {
-    "reason": N_("a reason"),
-    "note": N_("a progress note"),
-    "summary": N_("a result summary"),
-    "comment": N_("what is still wrong"),
-}
-
-
-def parse_form(action: HumanAction, fields: dict[str, Any]) -> Shape | None:
-    """The action's input from a form (empty fields left out, so defaults apply); a translated 400 otherwise."""
-    if action.shape is None:
-        return None
-    stripped = {k: v.strip() if isinstance(v, str) else v for k, v in fields.items()}
-    given = {k: v for k, v in stripped.items() if k in action.shape.model_fields and v not in ("", None, [])}
-    if "decision" in fields and "approve" in action.shape.model_fields:
-        given["approve"] = stripped["decision"]
-    try:
-        return action.shape.model_validate(given)
-    except ValidationError as exc:
-        raise _form_error(exc.errors()[0]) from None
-
-
-def _form_error(error: dict) -> ServiceError:
-    field, kind = str(error["loc"][0]) if error["loc"] else "", error["type"]
-    if kind == "string_too_long":
-        limit = (error.get("ctx") or {}).get("max_length", 4000)
-        return ServiceError(ErrorKind.BAD_INPUT, _("A field is too long (at most %(max)s characters).", max=limit))
-    if field in FIELD_LABELS and kind in ("missing", "string_too_short"):
-        return ServiceError(ErrorKind.MISSING_REASON, _("Please give %(what)s.", what=_(FIELD_LABELS[field])))
-    messages = {
-        "item_code": _("Choose a catalog item."),
-        "claimed_item_code": _("Choose a catalog item."),
-        "duplicate_of": _("Give the number of an existing ticket to merge into."),
-        "approve": _("Choose approve or deny."),
-        "rating": _("Choose a rating."),
-        "outcome": _("Choose an outcome from the list."),
-        "score": _("A score is a whole number from 0 to 100."),
-        "primary_unit_id": _("Choose the responsible unit."),
-        "unit_ids": _("Name at least two units in dispute."),
-        "cooperating_unit_ids": _("Choose the cooperating units from the list."),
-        "extra": _("Choose the extra time from the list."),
-    }
-    return ServiceError(ErrorKind.BAD_INPUT, messages.get(field, _("The input was not accepted.")), error["msg"])
-
-
 # ---- doing it ----
 
 
@@ -323,86 +184,3 @@ def allowed_actions(user: CurrentUser, ticket: Ticket, settings: Settings) -> se
     return {name for name in ACTIONS if permitted(name, state, actor)}
 
 
-async def send(client: Client, ticket_id: str, update: Callable, payload: Any, where: str = "") -> ActionResult:
-    """Executes the update and turns a refusal into a ServiceError with a translated message."""
-    handle = client.get_workflow_handle(ticket_id)
-    try:
-        return await handle.execute_update(update, payload)
-    except WorkflowUpdateFailedError as err:
-        raise refusal(err.cause, payload, where) from None
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            if await _finished(client, ticket_id):
-                raise ServiceError(ErrorKind.FINISHED, _("This ticket is finished; nothing more can be done on it."),
-                                   str(err)) from None
-            raise ServiceError(ErrorKind.NOT_FOUND, _("No such ticket."), str(err)) from None
-        if err.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
-            raise unreachable(str(err)) from None
-        raise
-
-
-async def _finished(client: Client, ticket_id: str) -> bool:
-    """True when the workflow exists and is no longer running (an update then finds no one to answer)."""
-    request = DescribeWorkflowExecutionRequest(namespace=client.namespace,
-                                               execution=WorkflowExecution(workflow_id=ticket_id))
-    try:
-        described = await client.workflow_service.describe_workflow_execution(request)
-    except RPCError:
-        return False
-    return described.workflow_execution_info.status != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING
-
-
-# What a missing text is called in the workflow's refusals (guards name the field).
-REFUSED_FIELDS = {
-    "reason": N_("a reason"),
-    "progress note": N_("a progress note"),
-    "result summary": N_("a result summary"),
-    "reason for rework": N_("a reason for the rework"),
-    "ruling": N_("the ruling"),
-    "comment": N_("what is still wrong"),
-}
-STAGE_WORDS = {
-    "received": N_("waiting for dispatch"),
-    "dispatched": N_("waiting to be accepted"),
-    "in_progress": N_("being handled"),
-    "review": N_("under review"),
-    "rating": N_("waiting for the rating"),
-    "closed": N_("closed"),
-    "rejected": N_("rejected"),
-    "merged": N_("merged"),
-}
-PENDING_WORDS = {"bounce": N_("bounce"), "extension": N_("extension"), "consultation": N_("consultation")}
-
-
-def refusal(cause: BaseException, payload: Any, where: str = "") -> ServiceError:
-    if not isinstance(cause, ApplicationError):
-        return ServiceError(ErrorKind.INTERNAL, _("The action failed unexpectedly."), str(cause))
-    details = cause.details[0] if cause.details and isinstance(cause.details[0], dict) else {}
-    kind, text = cause.type or "", cause.message
-    if kind == ErrorKind.FORBIDDEN:
-        actor = getattr(payload, "actor", None)
-        who = f"{actor.id}({actor.role.value}@{actor.unit_id})" if actor else "?"
-        log.warning("403 user=%s path=%s reason=%s", who, where, text)
-        return ServiceError(ErrorKind.FORBIDDEN, _("Your account may not do this on this ticket."), text)
-    if kind == ErrorKind.WRONG_STATE:
-        return _wrong_state(details, text)
-    if kind == ErrorKind.MISSING_REASON:
-        label = REFUSED_FIELDS.get(details.get("field", "reason"), REFUSED_FIELDS["reason"])
-        return ServiceError(ErrorKind.MISSING_REASON, _("Please give %(what)s.", what=_(label)), text)
-    if kind == ErrorKind.NOT_ON_CATALOG:
-        return ServiceError(ErrorKind.NOT_ON_CATALOG, _("The responsibility catalog does not allow this."), text)
-    return ServiceError(ErrorKind.BAD_INPUT, _("The input was not accepted."), text)
-
-
-def _wrong_state(details: dict, text: str) -> ServiceError:
-    pending, stage = details.get("pending"), details.get("stage")
-    if pending in PENDING_WORDS:
-        what = _(PENDING_WORDS[pending])
-        return ServiceError(ErrorKind.WRONG_STATE,
-                            _("A %(request)s request is still open on this ticket; it is ruled on first.",
-                              request=what), text)
-    if stage in STAGE_WORDS:
-        where = _(STAGE_WORDS[stage])
-        return ServiceError(ErrorKind.WRONG_STATE,
-                            _("This ticket is now %(stage)s; the action is not possible any more.", stage=where), text)
-    return ServiceError(ErrorKind.WRONG_STATE, _("The action is not possible in the ticket's current state."), text)

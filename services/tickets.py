@@ -15,7 +15,6 @@ from sqlalchemy import String, case, cast, false, or_, true
 from sqlmodel import Session, col, select
 
 from core.config import Settings
-from core.duplicates import find_duplicates
 from core.i18n import _, current_locale
 from core.masking import mask_name, mask_phone, mask_text
 from core.messages import Channel, Role, Stage
@@ -269,10 +268,6 @@ def attachment(ticket: Ticket, sha256: str) -> dict | None:
     """The case's attachment record with this content hash, if the case has one."""
     found = ((ticket.state or {}).get("intake") or {}).get("attachments") or []
     return next((a for a in found if a.get("sha256") == sha256), None)
-
-
-def duplicates_of(session: Session, ticket: Ticket):
-    return find_duplicates(session, ticket)
 
 
 # ---- timelines ----

@@ -17,11 +17,12 @@ from core.messages import ActionResult, RateInput, Rating
 from core.models.tickets import Ticket
 from core.vocabulary import ErrorKind
 from services.accounts import check_tracking_rate, citizen_actor, denied
-from services.actions import ACTIONS, send
+from services.actions import ACTIONS
 from services.errors import ServiceError
 from services.intake import check_secret
 from services.platform import Platform
 from services.tickets import CitizenStep, citizen_timeline
+from services.updates import send
 
 
 @dataclass

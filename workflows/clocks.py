@@ -1,7 +1,8 @@
 """CaseClocks: the durable timers of one grievance: acceptance limit, the four checkpoints, the rating window.
 
 Every due time is read from the case's state, so an update that moves a deadline moves its clock; checkpoint
-rules live in core/supervision.py. Deterministic: timers only, every effect through CaseEffects.
+rules live in core/supervision.py; `Acting` makes human actions and clocks take turns. Deterministic: timers
+only, every effect through CaseEffects.
 """
 
 from __future__ import annotations
@@ -111,3 +112,17 @@ class CaseClocks:
         await self._fx.record(SYSTEM_ACTOR, AuditAction.RATING_TIMEOUT, Stage.RATING, "no rating within the window",
                               unit_id=s.primary.id, details={Detail.RATING: default, Detail.SOURCE: "timeout"})
         await self._close()
+
+
+class Acting:
+    """Serialises human actions and clocks: waits for intake, then holds the case's lock."""
+
+    def __init__(self, lock: asyncio.Lock, ready: Callable[[], bool]) -> None:
+        self.lock, self.ready = lock, ready
+
+    async def __aenter__(self) -> None:
+        await workflow.wait_condition(self.ready)
+        await self.lock.acquire()
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.lock.release()

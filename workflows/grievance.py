@@ -19,16 +19,11 @@ with workflow.unsafe.imports_passed_through():
     import activities.read_model  # noqa: F401
     import activities.routing  # noqa: F401
     from core import guards
-    from core.durations import DurationError, parse_duration
     from core.messages import (
-        SYSTEM_ACTOR,
         AcceptInput,
         ActionResult,
-        Actor,
         BounceRequestInput,
         BounceRulingInput,
-        Checkpoint,
-        Colour,
         ConsultationInput,
         ConsultationRulingInput,
         DispatchInput,
@@ -49,8 +44,9 @@ with workflow.unsafe.imports_passed_through():
         SubmitResultInput,
     )
     from core.vocabulary import PENDING_BOUNCE, PENDING_CONSULTATION, PENDING_EXTENSION, AuditAction, Detail
-    from workflows.clocks import CaseClocks
+    from workflows.clocks import Acting, CaseClocks
     from workflows.effects import CaseEffects
+    from workflows.transitions import CaseTransitions
 
 # workflow.patched ids: behaviour changes that running cases and stored histories replay around.
 RULING_KEEPS_COOPERATING = "consultation-ruling-keeps-cooperating"
@@ -65,18 +61,20 @@ class GrievanceWorkflow:
         )
         self._fx = CaseEffects(self._s)
         self._lock = asyncio.Lock()
-        self._clocks = CaseClocks(self._s, self._fx, self._lock, close=self._close)
+        self._move = CaseTransitions(self._s, self._fx)
+        self._clocks = CaseClocks(self._s, self._fx, self._lock, close=self._move.close)
         self._received = False
 
     @workflow.run
     async def run(self, input: GrievanceInput) -> GrievanceState:
         async with self._lock:
-            await self._receive(input)  # 接
+            await self._move.receive(input)  # 接
+            self._received = True
         # 派 办 督 评 happen through the updates below, under the clocks.
         await self._clocks.run_until_finished()
         if self._s.stage == Stage.CLOSED:
             async with self._lock:
-                await self._report_and_publicize()  # 报 宣
+                await self._move.report_and_publicize()  # 报 宣
         await workflow.wait_condition(workflow.all_handlers_finished)
         await asyncio.gather(*self._fx.background, return_exceptions=True)
         return self._s
@@ -93,10 +91,10 @@ class GrievanceWorkflow:
                       Detail.COOPERATING: [u.id for u in plan.cooperating], Detail.PROPOSED: self._proposed_item(),
                       Detail.NOTE: input.note}
             if plan.to_district:
-                await self._hand_to_district(plan)
+                await self._move.hand_to_district(plan)
                 action = AuditAction.HANDED_TO_DISTRICT
             else:
-                await self._assign(plan, first=self._s.dispatched_at is None)
+                await self._move.assign(plan, first=self._s.dispatched_at is None)
                 action = AuditAction.DISPATCHED
             await self._fx.record(input.actor, action, before, details=chosen, unit_id=plan.primary.id)
             self._fx.learn(plan.item_code)
@@ -104,9 +102,7 @@ class GrievanceWorkflow:
 
     @dispatch.validator
     def validate_dispatch(self, input: DispatchInput) -> None:
-        guards.authorize(guards.Action.DISPATCH, self._s, input.actor)
-        if not input.item_code or not input.primary_unit_id:
-            raise guards.fail("choose a catalog item and a responsible unit", guards.BAD_INPUT)
+        guards.validate(guards.Action.DISPATCH, self._s, input, workflow.now())
 
     @workflow.update
     async def reject(self, input: RejectInput) -> ActionResult:
@@ -126,10 +122,7 @@ class GrievanceWorkflow:
     @reject.validator
     def validate_reject(self, input: RejectInput) -> None:
         action = guards.Action.MERGE if input.duplicate_of else guards.Action.REJECT
-        guards.authorize(action, self._s, input.actor)
-        guards.require_reason(input.reason)
-        if input.duplicate_of == self._s.ticket_id:
-            raise guards.fail("a ticket cannot be a duplicate of itself", guards.BAD_INPUT)
+        guards.validate(action, self._s, input, workflow.now())
 
     # ---- 办 handle ----
 
@@ -146,7 +139,7 @@ class GrievanceWorkflow:
 
     @accept.validator
     def validate_accept(self, input: AcceptInput) -> None:
-        guards.authorize(guards.Action.ACCEPT, self._s, input.actor)
+        guards.validate(guards.Action.ACCEPT, self._s, input, workflow.now())
 
     @workflow.update
     async def add_progress(self, input: ProgressInput) -> ActionResult:
@@ -160,8 +153,7 @@ class GrievanceWorkflow:
 
     @add_progress.validator
     def validate_add_progress(self, input: ProgressInput) -> None:
-        guards.authorize(guards.Action.PROGRESS, self._s, input.actor)
-        guards.require_reason(input.note, "progress note")
+        guards.validate(guards.Action.PROGRESS, self._s, input, workflow.now())
 
     @workflow.update
     async def request_bounce(self, input: BounceRequestInput) -> ActionResult:
@@ -176,12 +168,7 @@ class GrievanceWorkflow:
 
     @request_bounce.validator
     def validate_request_bounce(self, input: BounceRequestInput) -> None:
-        guards.authorize(guards.Action.REQUEST_BOUNCE, self._s, input.actor)
-        guards.require_reason(input.reason)
-        if not input.claimed_item_code:
-            raise guards.fail("name the catalog item that applies instead", guards.BAD_INPUT, field="claimed_item_code")
-        if input.claimed_item_code == self._s.item_code:
-            raise guards.fail("the claimed item is the one this ticket was dispatched under", guards.BAD_INPUT)
+        guards.validate(guards.Action.REQUEST_BOUNCE, self._s, input, workflow.now())
 
     @workflow.update
     async def rule_bounce(self, input: BounceRulingInput) -> ActionResult:
@@ -198,7 +185,7 @@ class GrievanceWorkflow:
             if plan.to_district or plan.primary.id == bouncing_unit:
                 raise guards.fail("an approved bounce goes to another handling unit", guards.BAD_INPUT)
             self._s.pending = None
-            await self._assign(plan, first=False)  # the citizen's clock does not restart
+            await self._move.assign(plan, first=False)  # the citizen's clock does not restart
             await self._fx.record(input.actor, AuditAction.BOUNCE_APPROVED, before, input.reason,
                                   unit_id=bouncing_unit,
                                   details={Detail.ITEM_CODE: plan.item_code, Detail.PRIMARY: plan.primary.id})
@@ -206,8 +193,7 @@ class GrievanceWorkflow:
 
     @rule_bounce.validator
     def validate_rule_bounce(self, input: BounceRulingInput) -> None:
-        guards.authorize(guards.Action.RULE_BOUNCE, self._s, input.actor)
-        guards.require_reason(input.reason)
+        guards.validate(guards.Action.RULE_BOUNCE, self._s, input, workflow.now())
 
     @workflow.update
     async def request_extension(self, input: ExtensionRequestInput) -> ActionResult:
@@ -221,14 +207,7 @@ class GrievanceWorkflow:
 
     @request_extension.validator
     def validate_request_extension(self, input: ExtensionRequestInput) -> None:
-        guards.authorize(guards.Action.REQUEST_EXTENSION, self._s, input.actor)
-        guards.require_reason(input.reason)
-        try:
-            parse_duration(input.extra)
-        except DurationError as exc:
-            raise guards.fail(str(exc), guards.BAD_INPUT, field="extra") from None
-        if self._s.closure_deadline and workflow.now() >= self._s.closure_deadline:
-            raise guards.fail("an extension is requested before the closure deadline", guards.WRONG_STATE)
+        guards.validate(guards.Action.REQUEST_EXTENSION, self._s, input, workflow.now())
 
     @workflow.update
     async def rule_extension(self, input: ExtensionRulingInput) -> ActionResult:
@@ -254,8 +233,7 @@ class GrievanceWorkflow:
 
     @rule_extension.validator
     def validate_rule_extension(self, input: ExtensionRulingInput) -> None:
-        guards.authorize(guards.Action.RULE_EXTENSION, self._s, input.actor)
-        guards.require_reason(input.reason)
+        guards.validate(guards.Action.RULE_EXTENSION, self._s, input, workflow.now())
 
     # ---- 督 supervise (by hand; the clocks are in clocks.py) ----
 
@@ -271,8 +249,7 @@ class GrievanceWorkflow:
 
     @escalate.validator
     def validate_escalate(self, input: EscalateInput) -> None:
-        guards.authorize(guards.Action.ESCALATE, self._s, input.actor)
-        guards.require_reason(input.reason)
+        guards.validate(guards.Action.ESCALATE, self._s, input, workflow.now())
 
     @workflow.update
     async def reassign(self, input: ReassignInput) -> ActionResult:
@@ -282,9 +259,9 @@ class GrievanceWorkflow:
             plan = await self._fx.plan(input.actor, input.item_code or self._s.item_code, input.primary_unit_id,
                                     input.cooperating_unit_ids)
             if plan.to_district:
-                await self._hand_to_district(plan)
+                await self._move.hand_to_district(plan)
             else:
-                await self._assign(plan, first=self._s.dispatched_at is None)
+                await self._move.assign(plan, first=self._s.dispatched_at is None)
             self._s.pending = None
             await self._fx.record(input.actor, AuditAction.REASSIGNED, before, input.reason, unit_id=old_unit,
                                   details={Detail.ITEM_CODE: plan.item_code, Detail.PRIMARY: plan.primary.id})
@@ -292,10 +269,7 @@ class GrievanceWorkflow:
 
     @reassign.validator
     def validate_reassign(self, input: ReassignInput) -> None:
-        guards.authorize(guards.Action.REASSIGN, self._s, input.actor)
-        guards.require_reason(input.reason)
-        if not (input.item_code or self._s.item_code):
-            raise guards.fail("choose a catalog item", guards.BAD_INPUT, field="item_code")
+        guards.validate(guards.Action.REASSIGN, self._s, input, workflow.now())
 
     @workflow.update
     async def open_consultation(self, input: ConsultationInput) -> ActionResult:
@@ -311,10 +285,7 @@ class GrievanceWorkflow:
 
     @open_consultation.validator
     def validate_open_consultation(self, input: ConsultationInput) -> None:
-        guards.authorize(guards.Action.OPEN_CONSULTATION, self._s, input.actor)
-        guards.require_reason(input.reason)
-        if len(set(input.unit_ids)) < 2:
-            raise guards.fail("a consultation names at least two units in dispute", guards.BAD_INPUT, field="unit_ids")
+        guards.validate(guards.Action.OPEN_CONSULTATION, self._s, input, workflow.now())
 
     @workflow.update
     async def rule_consultation(self, input: ConsultationRulingInput) -> ActionResult:
@@ -323,11 +294,11 @@ class GrievanceWorkflow:
             before, old_unit = self._s.stage, self._s.primary.id
             item = input.item_code or self._s.item_code
             if input.primary_unit_id != old_unit:
-                await self._assign(await self._plan_ruling(input, item), first=False)
+                await self._move.assign(await self._plan_ruling(input, item), first=False)
             elif workflow.patched(RULING_KEEPS_COOPERATING):
-                self._adopt(await self._plan_ruling(input, item))  # the lead keeps its acceptance and clocks
+                self._move.adopt(await self._plan_ruling(input, item))  # the lead keeps its acceptance and clocks
             elif item != self._s.item_code:  # before the patch: the same lead had to accept again
-                await self._assign(await self._plan_ruling(input, item), first=False)
+                await self._move.assign(await self._plan_ruling(input, item), first=False)
             self._s.pending = None
             await self._fx.record(input.actor, AuditAction.CONSULTATION_RULED, before, input.reason, unit_id=old_unit,
                                   details={Detail.RULED_UNIT: input.primary_unit_id, Detail.ITEM_CODE: item,
@@ -339,10 +310,7 @@ class GrievanceWorkflow:
 
     @rule_consultation.validator
     def validate_rule_consultation(self, input: ConsultationRulingInput) -> None:
-        guards.authorize(guards.Action.RULE_CONSULTATION, self._s, input.actor)
-        guards.require_reason(input.reason, "ruling")
-        if not input.primary_unit_id:
-            raise guards.fail("the ruling names the responsible unit", guards.BAD_INPUT, field="primary_unit_id")
+        guards.validate(guards.Action.RULE_CONSULTATION, self._s, input, workflow.now())
 
     # ---- result, review, 评 rating ----
 
@@ -353,14 +321,13 @@ class GrievanceWorkflow:
             self._s.stage, self._s.submitted_at = Stage.REVIEW, workflow.now()
             self._s.result_summary, self._s.outcome = input.summary, input.outcome
             await self._fx.record(input.actor, AuditAction.RESULT_SUBMITTED, Stage.IN_PROGRESS, input.summary,
-                                  details={Detail.OUTCOME: input.outcome.value, Detail.ON_TIME: self._on_time()},
+                                  details={Detail.OUTCOME: input.outcome.value, Detail.ON_TIME: self._move.on_time()},
                                   unit_id=self._s.primary.id)
             return self._result()
 
     @submit_result.validator
     def validate_submit_result(self, input: SubmitResultInput) -> None:
-        guards.authorize(guards.Action.SUBMIT, self._s, input.actor)
-        guards.require_reason(input.summary, "result summary")
+        guards.validate(guards.Action.SUBMIT, self._s, input, workflow.now())
 
     @workflow.update
     async def review(self, input: ReviewInput) -> ActionResult:
@@ -380,9 +347,7 @@ class GrievanceWorkflow:
 
     @review.validator
     def validate_review(self, input: ReviewInput) -> None:
-        guards.authorize(guards.Action.REVIEW, self._s, input.actor)
-        if not input.approve:
-            guards.require_reason(input.reason, "reason for rework")
+        guards.validate(guards.Action.REVIEW, self._s, input, workflow.now())
 
     @workflow.update
     async def rate(self, input: RateInput) -> ActionResult:
@@ -395,18 +360,14 @@ class GrievanceWorkflow:
                                   details={Detail.RATING: input.rating.value, Detail.SOURCE: input.actor.role.value,
                                            Detail.SCORE: input.score})
             if input.rating == Rating.DISSATISFIED and self._s.reopen_count == 0:
-                await self._reopen(input.actor, input.comment)
+                await self._move.reopen(input.actor, input.comment)
             else:
-                await self._close()
+                await self._move.close()
             return self._result()
 
     @rate.validator
     def validate_rate(self, input: RateInput) -> None:
-        guards.authorize(guards.Action.RATE, self._s, input.actor)
-        if input.score is not None and not 0 <= input.score <= 100:
-            raise guards.fail("a score is between 0 and 100", guards.BAD_INPUT, field="score")
-        if input.rating == Rating.DISSATISFIED and not (input.comment or "").strip():
-            raise guards.fail("say what is still wrong", guards.MISSING_REASON, field="comment")
+        guards.validate(guards.Action.RATE, self._s, input, workflow.now())
 
     @workflow.query
     def state(self) -> GrievanceState:
@@ -414,82 +375,13 @@ class GrievanceWorkflow:
 
     # ---- stage helpers ----
 
-    async def _receive(self, input: GrievanceInput) -> None:
-        await self._fx.record(input.reporter, AuditAction.RECEIVED, None, details={Detail.CHANNEL: input.channel.value})
-        self._s.proposal = await self._fx.propose_routing()
-        top = self._s.proposal.candidates[0] if self._s.proposal and self._s.proposal.candidates else None
-        await self._fx.record(SYSTEM_ACTOR, AuditAction.ROUTED, Stage.RECEIVED,
-                              details={Detail.PROPOSED: top.item_code if top else None,
-                                       Detail.CONFIDENCE: top.confidence if top else None})
-        self._received = True
-
-    async def _hand_to_district(self, plan: DispatchPlan) -> None:
-        """Three-level dispatch: the city centre hands the case down; the district dispatches it."""
-        self._s.dispatch_owner_id, self._s.district_id = plan.primary.id, plan.primary.id
-        self._s.item_code, self._s.item_name, self._s.category = plan.item_code, plan.item_name, plan.category
-        self._s.catalog_version = plan.catalog_version
-        self._s.stage = Stage.RECEIVED
-        # A case taken from a unit (reassigned to a district) is no longer that unit's to accept or handle.
-        self._s.primary, self._s.cooperating, self._s.accepted_at, self._s.accept_deadline = None, [], None, None
-        self._s.response_failed = False
-        if self._s.dispatched_at is None:
-            await self._start_closure_clock(plan)
-
-    async def _assign(self, plan: DispatchPlan, *, first: bool) -> None:
-        """The plan's units take the case over: it waits for the primary unit's acceptance."""
-        s = self._s
-        self._adopt(plan)
-        s.district_id = plan.primary.district_id or s.district_id
-        s.stage, s.accepted_at, s.response_failed = Stage.DISPATCHED, None, False
-        if first and s.dispatched_at is None:
-            await self._start_closure_clock(plan)
-        (s.accept_deadline,) = await self._fx.deadlines([(workflow.now(), plan.clock.acceptance)])
-
-    def _adopt(self, plan: DispatchPlan) -> None:
-        """The plan's item and units, with the stage, acceptance and clocks left as they are."""
-        s = self._s
-        s.item_code, s.item_name, s.category = plan.item_code, plan.item_name, plan.category
-        s.catalog_version, s.primary, s.cooperating = plan.catalog_version, plan.primary, plan.cooperating
-
     async def _plan_ruling(self, input: ConsultationRulingInput, item: str | None) -> DispatchPlan:
         return await self._fx.plan(input.actor, item, input.primary_unit_id, input.cooperating_unit_ids)
 
-    async def _start_closure_clock(self, plan: DispatchPlan) -> None:
-        now = workflow.now()
-        self._s.clock, self._s.dispatched_at = plan.clock, now
-        dues = await self._fx.deadlines([(now, offset) for offset in plan.clock.checkpoints])
-        self._s.checkpoints = [Checkpoint(index=i + 1, due=due) for i, due in enumerate(dues)]
-        self._s.closure_deadline = dues[-1]
-
-    async def _reopen(self, actor: Actor, reason: str) -> None:
-        """Dissatisfied: the same unit handles it again, once, on a fresh closure clock."""
-        s, now = self._s, workflow.now()
-        s.reopen_count += 1
-        s.stage, s.rating, s.rating_source, s.rating_deadline = Stage.IN_PROGRESS, None, "", None
-        s.submitted_at, s.outcome, s.colour, s.overdue, s.last_progress_at = None, None, Colour.GREEN, False, now
-        dues = await self._fx.deadlines([(now, offset) for offset in s.clock.checkpoints])
-        s.checkpoints = [Checkpoint(index=i + 1, due=due) for i, due in enumerate(dues)]
-        s.closure_deadline = dues[-1]
-        await self._fx.record(actor, AuditAction.REOPENED, Stage.RATING, reason, unit_id=s.primary.id)
-
-    async def _close(self) -> None:
-        s = self._s
-        s.stage, s.closed_at = Stage.CLOSED, workflow.now()
-        await self._fx.record(SYSTEM_ACTOR, AuditAction.CLOSED, Stage.RATING, unit_id=s.primary.id,
-                              details={Detail.OUTCOME: s.outcome.value if s.outcome else "",
-                                       Detail.RATING: s.rating.value if s.rating else "",
-                                       Detail.ON_TIME: self._on_time(), Detail.REOPENED: s.reopen_count})
-
-    async def _report_and_publicize(self) -> None:
-        published = await self._fx.publish()
-        self._s.published = published
-        action = AuditAction.PUBLISHED if published else AuditAction.KEPT_CONFIDENTIAL
-        await self._fx.record(SYSTEM_ACTOR, action, Stage.CLOSED, unit_id=self._s.primary.id)
-
     # ---- plumbing ----
 
-    def _acting(self) -> _Acting:
-        return _Acting(self)
+    def _acting(self) -> Acting:
+        return Acting(self._lock, lambda: self._received)
 
     def _result(self) -> ActionResult:
         return ActionResult(ticket_id=self._s.ticket_id, stage=self._s.stage, seq=self._fx.seq)
@@ -497,24 +389,6 @@ class GrievanceWorkflow:
     def _proposed_item(self) -> str | None:
         p = self._s.proposal
         return p.candidates[0].item_code if p and p.candidates else None
-
-    def _on_time(self) -> bool:
-        end = self._s.submitted_at or workflow.now()
-        return self._s.closure_deadline is None or end <= self._s.closure_deadline
-
-
-class _Acting:
-    """Serialises human actions and clocks: waits for intake, then holds the workflow's lock."""
-
-    def __init__(self, wf: GrievanceWorkflow) -> None:
-        self.wf = wf
-
-    async def __aenter__(self) -> None:
-        await workflow.wait_condition(lambda: self.wf._received)
-        await self.wf._lock.acquire()
-
-    async def __aexit__(self, *exc: object) -> None:
-        self.wf._lock.release()
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, File, Header, Query, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import ApiUser, api_user
+from core.duplicates import find_duplicates
 from core.i18n import _
 from core.messages import Channel, Complainant, Role
 from core.models.tickets import Ticket
@@ -235,7 +236,7 @@ def ticket_duplicates(ticket_id: str, request: Request, session: SessionDep, set
                       user: ApiUser) -> list[DuplicateOut]:
     ticket = tickets.visible_ticket(session, settings, user, ticket_id, request.url.path)
     return [DuplicateOut(ticket_id=c.ticket_id, similarity=c.similarity, distance_m=c.distance_m, stage=c.stage)
-            for c in tickets.duplicates_of(session, ticket)]
+            for c in find_duplicates(session, ticket)]
 
 
 # ---- actions: one endpoint per entry of services.actions.ACTIONS ----

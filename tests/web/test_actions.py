@@ -1,4 +1,4 @@
-"""services.actions and services.accounts: the signed-in user as an Actor, and workflow refusals as error
+"""services.updates and services.accounts: the signed-in user as an Actor, and workflow refusals as error
 kinds with HTTP statuses and translated messages."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from core.i18n import set_locale
 from core.messages import AcceptInput, Actor, Role
 from core.models.users import User
 from services.accounts import actor_for, citizen_actor, load_user
-from services.actions import refusal, send
 from services.errors import ServiceError
+from services.updates import refusal, send
 from workflows.grievance import GrievanceWorkflow
 
 
@@ -76,7 +76,7 @@ def test_refusal_in_english():
 
 def test_a_forbidden_refusal_is_logged(caplog):
     payload = AcceptInput(actor=Actor(id="h-x", role=Role.HANDLER, unit_id="dept-x"))
-    with caplog.at_level(logging.WARNING, logger="services.actions"):
+    with caplog.at_level(logging.WARNING, logger="services.updates"):
         refusal(_failure("Forbidden", "not your unit"), payload, "/cases/T/accept")
     assert any("user=h-x(handler@dept-x)" in r.getMessage() and "/cases/T/accept" in r.getMessage()
                and "not your unit" in r.getMessage() for r in caplog.records)

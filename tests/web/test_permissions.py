@@ -17,8 +17,9 @@ from temporalio.exceptions import ApplicationError
 
 from core.guards import PERMISSIONS, Action, authorize
 from core.messages import Actor
+from core.models.tickets import TicketEvent
 from core.models.users import User
-from core.vocabulary import HTTP_STATUS, ErrorKind
+from core.vocabulary import DETAIL_KEYS, HTTP_STATUS, AuditAction, ErrorKind
 from services.accounts import actor_for, issue_token, load_user
 from services.actions import ACTIONS, allowed_actions
 from services.tickets import can_view
@@ -162,3 +163,6 @@ async def test_every_account_and_action_follows_the_one_table(site, tokens):
                 checked += 1
     assert set(ACTIONS) == set(Action) == set(BODIES)
     assert checked > 500 and permitted > 20
+    with Session(site.engine) as session:  # and every audit row these cases wrote uses the vocabulary's keys
+        for event in session.exec(select(TicketEvent)):
+            assert set(event.details or {}) <= set(DETAIL_KEYS.get(AuditAction(event.action), ())), event.action

@@ -12,12 +12,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 
 from core import catalog
+from core.duplicates import find_duplicates
 from core.guards import Action
 from core.i18n import _
 from core.messages import Outcome, Rating
 from core.vocabulary import ErrorKind
 from http_common.deps import PlatformDep, SessionDep, SettingsDep
-from services import actions, tickets
+from services import action_inputs, actions, tickets
 from services.errors import ServiceError
 from services.uploads import path_of
 from web.auth import CurrentUserDep
@@ -43,7 +44,7 @@ def case_page(request: Request, ticket_id: str, session: SessionDep, settings: S
     context = case_context(user, ticket)
     context.update(
         names=tickets.unit_names(session),
-        duplicates=tickets.duplicates_of(session, ticket) if Action.MERGE in allowed else [],
+        duplicates=find_duplicates(session, ticket) if Action.MERGE in allowed else [],
         events=tickets.timeline(session, ticket.id),
         actions={a.value for a in allowed},
         items=catalog.items_at(session) if needs_catalog else [],
@@ -81,7 +82,7 @@ async def case_action(request: Request, ticket_id: str, action: str, form: FormD
         spec = actions.ACTIONS[Action(action)]
     except ValueError:
         raise ServiceError(ErrorKind.NOT_FOUND, _("No such action.")) from None
-    body = actions.parse_form(spec, fields(form))
+    body = action_inputs.parse_form(spec.shape, fields(form))
     result = await actions.perform(platform, user, ticket_id, spec.name, body, request.url.path)
     flash(request, _("Done: %(action)s (ticket %(ticket)s).", action=_(spec.done), ticket=result.ticket_id))
     return see_other(safe_next(form.get("next"), f"/cases/{result.ticket_id}"))

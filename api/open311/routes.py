@@ -1,5 +1,7 @@
 """Open311 GeoReport v2 under /open311/v2/: services from the catalog, requests as grievance workflows.
 
+formats.py writes JSON and XML, form.py reads a request; this module holds the endpoints.
+
 Field names, statuses and the error format follow the GeoReport v2 specification; every endpoint
 answers in .json and .xml. POST needs an api_key (an ApiToken); reads are public and masked.
 Bad input is a 400 `[{code, description}]` and starts nothing.
@@ -8,106 +10,34 @@ Bad input is a 400 `[{code, description}]` and starts nothing.
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Any
-from urllib.parse import parse_qsl
-from xml.etree import ElementTree as ET
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from sqlmodel import Session, col, or_, select
 
+from api.open311.form import EMAIL, MAX_DESCRIPTION, MEDIA_URL, date_param, number_field, read_form, text_field
+from api.open311.formats import Open311Error, fmt_of, render, split_format
 from core import catalog
 from core.masking import mask_text
-from core.messages import Actor, Attachment, Channel, Complainant, Role
+from core.messages import Actor, Channel, Complainant, Role
 from core.models.catalog import CatalogItem, Unit
 from core.models.tickets import Intake, Ticket
-from core.vocabulary import FINAL_STAGES, TERRITORIAL_KINDS, values
+from core.vocabulary import FINAL_STAGES, values
 from http_common.deps import PlatformDep, SessionDep, SettingsDep
-from services import intake
+from services import intake, tickets
 from services.accounts import ApiClient, client_for_key
-from services.errors import ServiceError
-from services.uploads import MAX_BYTES, check_photos, store
+from services.uploads import store
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 
-MAX_DESCRIPTION = 4000
-MAX_FIELD = 200
 MAX_WINDOW = timedelta(days=90)
 MAX_LIST = 1000
-MAX_BODY = 64 * 1024
 CLOSED_STAGES = values(FINAL_STAGES)
 STREET_ATTRIBUTE = "street"
-
-
-class Open311Error(Exception):
-    def __init__(self, status: int, description: str, code: int | None = None) -> None:
-        self.status, self.description, self.code = status, description, code or status
-
-
-# ---- formats ----
-
-XML_ROOTS = {"services": ("services", "service"), "requests": ("service_requests", "request"),
-             "errors": ("errors", "error")}
-
-
-def render(fmt: str, kind: str, payload: Any, status: int = 200) -> Response:
-    if fmt == "xml":
-        return Response(_to_xml(kind, payload), status_code=status, media_type="text/xml; charset=utf-8")
-    return JSONResponse(payload, status_code=status)
-
-
-def _to_xml(kind: str, payload: Any) -> bytes:
-    if kind == "service_definition":
-        root = _element("service_definition", payload)
-    else:
-        root_name, item_name = XML_ROOTS[kind]
-        root = ET.Element(root_name)
-        for item in payload:
-            root.append(_element(item_name, item))
-    return b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(root, encoding="utf-8")
-
-
-_PLURAL_CHILD = {"attributes": "attribute", "values": "value"}
-
-
-def _element(name: str, value: Any) -> ET.Element:
-    element = ET.Element(name)
-    if isinstance(value, dict):
-        for key, child in value.items():
-            element.append(_element(key, child))
-    elif isinstance(value, list):
-        for child in value:
-            element.append(_element(_PLURAL_CHILD.get(name, "item"), child))
-    elif isinstance(value, bool):
-        element.text = "true" if value else "false"
-    elif value is not None:
-        element.text = str(value)
-    return element
-
-
-def split_format(name: str) -> tuple[str, str]:
-    for fmt in ("json", "xml"):
-        if name.endswith(f".{fmt}"):
-            return name[: -len(fmt) - 1], fmt
-    raise Open311Error(404, "unknown format: use .json or .xml")
-
-
-async def open311_error_handler(request: Request, exc: Open311Error) -> Response:
-    fmt = "xml" if request.url.path.endswith(".xml") else "json"
-    return render(fmt, "errors", [{"code": exc.code, "description": exc.description}], exc.status)
-
-
-def service_error(request: Request, exc: ServiceError) -> Response:
-    """A service's refusal (e.g. an unknown street, Temporal down) in the Open311 error format."""
-    fmt = "xml" if request.url.path.endswith(".xml") else "json"
-    description = f"{exc.message} ({exc.detail})" if exc.detail else exc.message
-    return render(fmt, "errors", [{"code": exc.status, "description": description}], exc.status)
-
 
 # ---- services ----
 
@@ -127,7 +57,7 @@ def _service(item: CatalogItem, labels: dict) -> dict:
 
 @router.get("/services.{fmt}", summary="List services (catalog items)")
 def list_services(fmt: str, session: SessionDep) -> Response:
-    fmt = _fmt(fmt)
+    fmt = fmt_of(fmt)
     labels = getattr(catalog, "CATEGORY_LABELS", {})
     return render(fmt, "services", [_service(item, labels) for item in catalog.items_at(session)])
 
@@ -138,7 +68,7 @@ def service_definition(name: str, session: SessionDep) -> Response:
     item = catalog.get_item(session, code)
     if item is None:
         raise Open311Error(404, f"service_code {code} not found")
-    streets = _streets(session)
+    streets = tickets.streets(session)
     definition = {
         "service_code": item.code,
         "attributes": [{
@@ -155,11 +85,6 @@ def service_definition(name: str, session: SessionDep) -> Response:
     return render(fmt, "service_definition", definition)
 
 
-def _streets(session: Session) -> list[Unit]:
-    return list(session.exec(select(Unit).where(col(Unit.kind).in_(TERRITORIAL_KINDS), Unit.active)
-                             .order_by(Unit.id)))
-
-
 # ---- requests ----
 
 
@@ -171,38 +96,10 @@ def authenticate(session: Session, api_key: str | None) -> ApiClient:
         raise Open311Error(403, "api_key is not valid")
     return client
 
-
-def _float(form: dict, name: str, low: float, high: float) -> float | None:
-    raw = (form.get(name) or "").strip()
-    if not raw:
-        return None
-    try:
-        value = float(raw)
-    except ValueError:
-        raise Open311Error(400, f"{name} must be a decimal number, got {raw[:40]!r}") from None
-    if not math.isfinite(value) or not low <= value <= high:
-        raise Open311Error(400, f"{name} must be between {low} and {high}")
-    return value
-
-
-def _text(form: dict, name: str, limit: int = MAX_FIELD) -> str:
-    value = form.get(name) or ""
-    if not isinstance(value, str):
-        raise Open311Error(400, f"{name} must be text")
-    value = value.strip()
-    if len(value) > limit:
-        raise Open311Error(400, f"{name} is longer than {limit} characters")
-    return value
-
-
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_MEDIA_URL = re.compile(r"^https?://\S+$")
-
-
 @router.post("/requests.{fmt}", summary="Create a service request (a grievance)")
 async def create_request(fmt: str, request: Request, platform: PlatformDep) -> Response:
-    fmt = _fmt(fmt)
-    form, media = await _form(request)
+    fmt = fmt_of(fmt)
+    form, media = await read_form(request)
     client, item, grievance = await run_in_threadpool(_read_request, platform, form)
     grievance.attachments = store(platform.settings.data_dir, media)  # validated in _form; stored once by hash
     key = request.headers.get("idempotency-key") or _derived_key(client, form)
@@ -213,7 +110,7 @@ async def create_request(fmt: str, request: Request, platform: PlatformDep) -> R
         "service_request_id": receipt.ticket_id,
         "token": token,
         "service_notice": _notice(item),
-        "account_id": _text(form, "account_id") or None,
+        "account_id": text_field(form, "account_id") or None,
     }]
     return render(fmt, "requests", body, 201 if receipt.created else 200)
 
@@ -221,37 +118,37 @@ async def create_request(fmt: str, request: Request, platform: PlatformDep) -> R
 def _read_request(platform, form: dict) -> tuple[ApiClient, CatalogItem, intake.IntakeRequest]:
     """The client, the service asked for and the grievance, checked field by field (400 on the first fault)."""
     with Session(platform.engine) as session:
-        client = authenticate(session, _text(form, "api_key"))
-        jurisdiction = _text(form, "jurisdiction_id")
+        client = authenticate(session, text_field(form, "api_key"))
+        jurisdiction = text_field(form, "jurisdiction_id")
         if jurisdiction and jurisdiction != platform.settings.open311_jurisdiction:
             raise Open311Error(400, f"jurisdiction_id {jurisdiction} is not served here")
-        code = _text(form, "service_code")
+        code = text_field(form, "service_code")
         item = catalog.get_item(session, code) if code else None
         if item is None:
             raise Open311Error(400, f"service_code {code} not found" if code else "service_code is required")
-    description = _text(form, "description", MAX_DESCRIPTION)
+    description = text_field(form, "description", MAX_DESCRIPTION)
     if not description:
         raise Open311Error(400, "description is required")
-    lat, lng = _float(form, "lat", -90, 90), _float(form, "long", -180, 180)
+    lat, lng = number_field(form, "lat", -90, 90), number_field(form, "long", -180, 180)
     if (lat is None) != (lng is None):
         raise Open311Error(400, "lat and long go together")
-    address, address_id = _text(form, "address_string", 500), _text(form, "address_id")
+    address, address_id = text_field(form, "address_string", 500), text_field(form, "address_id")
     if lat is None and not address and not address_id:
         raise Open311Error(400, "a location is required: lat and long, address_string or address_id")
-    email, media_url = _text(form, "email"), _text(form, "media_url", 1000)
-    if email and not _EMAIL.match(email):
+    email, media_url = text_field(form, "email"), text_field(form, "media_url", 1000)
+    if email and not EMAIL.match(email):
         raise Open311Error(400, "email is not a valid address")
-    if media_url and not _MEDIA_URL.match(media_url):
+    if media_url and not MEDIA_URL.match(media_url):
         raise Open311Error(400, "media_url must be an http(s) URL")
     extra = [f"media_url: {media_url}"] if media_url else []
     extra += [f"address_id: {address_id}"] if address_id else []
-    name = " ".join(p for p in (_text(form, "last_name"), _text(form, "first_name")) if p)
+    name = " ".join(p for p in (text_field(form, "last_name"), text_field(form, "first_name")) if p)
     reporter = Actor(id=f"token:{client.token_id}", role=Role.CITIZEN, name=client.name)
     grievance = intake.IntakeRequest(
         Channel.API, reporter, "\n".join([description, *extra]), address=address, lat=lat, lng=lng,
         category_hint=item.category, requested_item_code=item.code,
-        street_id=_text(form, f"attribute[{STREET_ATTRIBUTE}]") or None,
-        complainant=Complainant(name=name, phone=_text(form, "phone"), email=email))
+        street_id=text_field(form, f"attribute[{STREET_ATTRIBUTE}]") or None,
+        complainant=Complainant(name=name, phone=text_field(form, "phone"), email=email))
     return client, item, grievance
 
 
@@ -291,7 +188,7 @@ def token_lookup(name: str, session: SessionDep) -> Response:
 
 @router.get("/requests.{fmt}", summary="Query service requests")
 def list_requests(fmt: str, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    fmt = _fmt(fmt)
+    fmt = fmt_of(fmt)
     params = request.query_params
     stmt = select(Ticket).where(Ticket.confidential == False)  # noqa: E712
     ids = [i.strip() for i in (params.get("service_request_id") or "").split(",") if i.strip()]
@@ -300,8 +197,8 @@ def list_requests(fmt: str, request: Request, session: SessionDep, settings: Set
             raise Open311Error(400, "at most 100 service_request_id values")
         stmt = stmt.where(col(Ticket.id).in_(ids))
     else:
-        end = _date_param(params.get("end_date"), "end_date") or datetime.now(UTC)
-        start = _date_param(params.get("start_date"), "start_date") or end - MAX_WINDOW
+        end = date_param(params.get("end_date"), "end_date") or datetime.now(UTC)
+        start = date_param(params.get("start_date"), "start_date") or end - MAX_WINDOW
         if start > end:
             raise Open311Error(400, "start_date is after end_date")
         if end - start > MAX_WINDOW:
@@ -336,16 +233,16 @@ def get_request(name: str, session: SessionDep, settings: SettingsDep) -> Respon
     return render(fmt, "requests", [_request_view(ticket, units, items, settings.timezone)])
 
 
-def _unit_names(session: Session, tickets: list[Ticket]) -> dict[str, str]:
-    ids = {t.primary_unit_id for t in tickets if t.primary_unit_id}
+def _unit_names(session: Session, rows: list[Ticket]) -> dict[str, str]:
+    ids = {t.primary_unit_id for t in rows if t.primary_unit_id}
     if not ids:
         return {}
     return {u.id: u.name_zh for u in session.exec(select(Unit).where(col(Unit.id).in_(ids)))}
 
 
-def _requested_names(session: Session, tickets: list[Ticket]) -> dict[str, str]:
+def _requested_names(session: Session, rows: list[Ticket]) -> dict[str, str]:
     """Names of the items clients asked for, for cases not dispatched yet."""
-    codes = {t.requested_item_code for t in tickets if t.requested_item_code and not t.item_code}
+    codes = {t.requested_item_code for t in rows if t.requested_item_code and not t.item_code}
     return {code: item.name_zh for code in codes if (item := catalog.get_item(session, code)) is not None}
 
 
@@ -397,65 +294,3 @@ def _stage_note(stage: str) -> str:
 
 def _iso(value: datetime | None, tz: str) -> str | None:
     return value.astimezone(ZoneInfo(tz)).isoformat(timespec="seconds") if value else None
-
-
-def _date_param(raw: str | None, name: str) -> datetime | None:
-    if not raw:
-        return None
-    try:
-        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise Open311Error(400, f"{name} must be a W3C date-time, e.g. 2026-11-01T00:00:00+08:00") from None
-    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
-
-
-def _fmt(fmt: str) -> str:
-    if fmt not in ("json", "xml"):
-        raise Open311Error(404, "unknown format: use .json or .xml")
-    return fmt
-
-
-async def _form(request: Request) -> tuple[dict, list[tuple[Attachment, bytes]]]:
-    """The fields (form, multipart or JSON) and a validated `media` photo, if any."""
-    content_type = request.headers.get("content-type", "")
-    multipart = content_type.startswith("multipart/")
-    limit = MAX_BYTES + MAX_BODY if multipart else MAX_BODY
-    if int(request.headers.get("content-length") or 0) > limit:
-        raise Open311Error(400, f"the request is larger than {limit // 1024} KB")
-    if "application/json" in content_type:
-        try:
-            body = await request.json()
-        except ValueError:
-            raise Open311Error(400, "the body is not valid JSON") from None
-        if not isinstance(body, dict):
-            raise Open311Error(400, "the body must be a JSON object")
-        return {k: v if isinstance(v, str) else _scalar(k, v) for k, v in body.items()}, []
-    if "application/x-www-form-urlencoded" in content_type:
-        # Starlette reads unescaped bytes of a urlencoded body as Latin-1; clients such as `curl -d`
-        # send Chinese as raw UTF-8, so the body is decoded as UTF-8 here (escaped bytes too).
-        try:
-            body = (await request.body()).decode("utf-8")
-        except UnicodeDecodeError:
-            raise Open311Error(400, "the body is not valid UTF-8") from None
-        return dict(parse_qsl(body, keep_blank_values=True)), []
-    form = await request.form()
-    fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    uploads = [u for u in form.getlist("media") if not isinstance(u, str) and u.filename]
-    if len(uploads) > 1:
-        raise Open311Error(400, "at most one media file")
-    files = [(u.filename, await u.read(MAX_BYTES + 1)) for u in uploads]
-    if any(len(data) > MAX_BYTES for _name, data in files):
-        raise Open311Error(400, "media is larger than 5 MB")
-    try:
-        media = check_photos(files, limit=1)
-    except ServiceError:
-        raise Open311Error(400, "media must be a JPEG, PNG or WebP photo") from None
-    return fields, media
-
-
-def _scalar(name: str, value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise Open311Error(400, f"{name} has the wrong type")
-    return str(value)
-
-

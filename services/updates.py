@@ -1,0 +1,110 @@
+"""Sending a human action's update to its case, and turning the workflow's refusal into a ServiceError
+with a message in the user's language (core.vocabulary.ErrorKind gives its HTTP status).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.enums.v1 import WorkflowExecutionStatus
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from core.i18n import N_, _
+from core.messages import ActionResult
+from core.vocabulary import ErrorKind
+from services.errors import ServiceError
+from services.temporal import unreachable
+
+log = logging.getLogger("services.updates")
+
+
+async def send(client: Client, ticket_id: str, update: Callable, payload: Any, where: str = "") -> ActionResult:
+    """Executes the update and turns a refusal into a ServiceError with a translated message."""
+    handle = client.get_workflow_handle(ticket_id)
+    try:
+        return await handle.execute_update(update, payload)
+    except WorkflowUpdateFailedError as err:
+        raise refusal(err.cause, payload, where) from None
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            if await _finished(client, ticket_id):
+                raise ServiceError(ErrorKind.FINISHED, _("This ticket is finished; nothing more can be done on it."),
+                                   str(err)) from None
+            raise ServiceError(ErrorKind.NOT_FOUND, _("No such ticket."), str(err)) from None
+        if err.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
+            raise unreachable(str(err)) from None
+        raise
+
+
+async def _finished(client: Client, ticket_id: str) -> bool:
+    """True when the workflow exists and is no longer running (an update then finds no one to answer)."""
+    request = DescribeWorkflowExecutionRequest(namespace=client.namespace,
+                                               execution=WorkflowExecution(workflow_id=ticket_id))
+    try:
+        described = await client.workflow_service.describe_workflow_execution(request)
+    except RPCError:
+        return False
+    return described.workflow_execution_info.status != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING
+
+
+# What a missing text is called in the workflow's refusals (guards name the field).
+REFUSED_FIELDS = {
+    "reason": N_("a reason"),
+    "progress note": N_("a progress note"),
+    "result summary": N_("a result summary"),
+    "reason for rework": N_("a reason for the rework"),
+    "ruling": N_("the ruling"),
+    "comment": N_("what is still wrong"),
+}
+STAGE_WORDS = {
+    "received": N_("waiting for dispatch"),
+    "dispatched": N_("waiting to be accepted"),
+    "in_progress": N_("being handled"),
+    "review": N_("under review"),
+    "rating": N_("waiting for the rating"),
+    "closed": N_("closed"),
+    "rejected": N_("rejected"),
+    "merged": N_("merged"),
+}
+PENDING_WORDS = {"bounce": N_("bounce"), "extension": N_("extension"), "consultation": N_("consultation")}
+
+
+def refusal(cause: BaseException, payload: Any, where: str = "") -> ServiceError:
+    if not isinstance(cause, ApplicationError):
+        return ServiceError(ErrorKind.INTERNAL, _("The action failed unexpectedly."), str(cause))
+    details = cause.details[0] if cause.details and isinstance(cause.details[0], dict) else {}
+    kind, text = cause.type or "", cause.message
+    if kind == ErrorKind.FORBIDDEN:
+        actor = getattr(payload, "actor", None)
+        who = f"{actor.id}({actor.role.value}@{actor.unit_id})" if actor else "?"
+        log.warning("403 user=%s path=%s reason=%s", who, where, text)
+        return ServiceError(ErrorKind.FORBIDDEN, _("Your account may not do this on this ticket."), text)
+    if kind == ErrorKind.WRONG_STATE:
+        return _wrong_state(details, text)
+    if kind == ErrorKind.MISSING_REASON:
+        label = REFUSED_FIELDS.get(details.get("field", "reason"), REFUSED_FIELDS["reason"])
+        return ServiceError(ErrorKind.MISSING_REASON, _("Please give %(what)s.", what=_(label)), text)
+    if kind == ErrorKind.NOT_ON_CATALOG:
+        return ServiceError(ErrorKind.NOT_ON_CATALOG, _("The responsibility catalog does not allow this."), text)
+    return ServiceError(ErrorKind.BAD_INPUT, _("The input was not accepted."), text)
+
+
+def _wrong_state(details: dict, text: str) -> ServiceError:
+    pending, stage = details.get("pending"), details.get("stage")
+    if pending in PENDING_WORDS:
+        what = _(PENDING_WORDS[pending])
+        return ServiceError(ErrorKind.WRONG_STATE,
+                            _("A %(request)s request is still open on this ticket; it is ruled on first.",
+                              request=what), text)
+    if stage in STAGE_WORDS:
+        where = _(STAGE_WORDS[stage])
+        return ServiceError(ErrorKind.WRONG_STATE,
+                            _("This ticket is now %(stage)s; the action is not possible any more.", stage=where), text)
+    return ServiceError(ErrorKind.WRONG_STATE, _("The action is not possible in the ticket's current state."), text)
+

@@ -1,0 +1,106 @@
+"""CaseTransitions: how a case changes hands and clocks: received, handed down to a district, assigned to
+units, its closure clock started, reopened after a dissatisfied rating, closed, reported and publicized.
+
+Used by GrievanceWorkflow's updates and by its clocks. Deterministic: deadlines and audit rows go
+through CaseEffects' activities.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from core.messages import (
+        SYSTEM_ACTOR,
+        Actor,
+        Checkpoint,
+        Colour,
+        DispatchPlan,
+        GrievanceInput,
+        GrievanceState,
+        Stage,
+    )
+    from core.vocabulary import AuditAction, Detail
+    from workflows.effects import CaseEffects
+
+
+class CaseTransitions:
+    def __init__(self, state: GrievanceState, fx: CaseEffects) -> None:
+        self.s = state
+        self.fx = fx
+
+    async def receive(self, input: GrievanceInput) -> None:
+        await self.fx.record(input.reporter, AuditAction.RECEIVED, None, details={Detail.CHANNEL: input.channel.value})
+        self.s.proposal = await self.fx.propose_routing()
+        top = self.s.proposal.candidates[0] if self.s.proposal and self.s.proposal.candidates else None
+        await self.fx.record(SYSTEM_ACTOR, AuditAction.ROUTED, Stage.RECEIVED,
+                              details={Detail.PROPOSED: top.item_code if top else None,
+                                       Detail.CONFIDENCE: top.confidence if top else None})
+
+    async def hand_to_district(self, plan: DispatchPlan) -> None:
+        """Three-level dispatch: the city centre hands the case down; the district dispatches it."""
+        self.s.dispatch_owner_id, self.s.district_id = plan.primary.id, plan.primary.id
+        self.s.item_code, self.s.item_name, self.s.category = plan.item_code, plan.item_name, plan.category
+        self.s.catalog_version = plan.catalog_version
+        self.s.stage = Stage.RECEIVED
+        # A case taken from a unit (reassigned to a district) is no longer that unit's to accept or handle.
+        self.s.primary, self.s.cooperating, self.s.accepted_at, self.s.accept_deadline = None, [], None, None
+        self.s.response_failed = False
+        if self.s.dispatched_at is None:
+            await self.start_closure_clock(plan)
+
+    async def assign(self, plan: DispatchPlan, *, first: bool) -> None:
+        """The plan's units take the case over: it waits for the primary unit's acceptance."""
+        s = self.s
+        self.adopt(plan)
+        s.district_id = plan.primary.district_id or s.district_id
+        s.stage, s.accepted_at, s.response_failed = Stage.DISPATCHED, None, False
+        if first and s.dispatched_at is None:
+            await self.start_closure_clock(plan)
+        (s.accept_deadline,) = await self.fx.deadlines([(workflow.now(), plan.clock.acceptance)])
+
+    def adopt(self, plan: DispatchPlan) -> None:
+        """The plan's item and units, with the stage, acceptance and clocks left as they are."""
+        s = self.s
+        s.item_code, s.item_name, s.category = plan.item_code, plan.item_name, plan.category
+        s.catalog_version, s.primary, s.cooperating = plan.catalog_version, plan.primary, plan.cooperating
+
+    async def start_closure_clock(self, plan: DispatchPlan) -> None:
+        now = workflow.now()
+        self.s.clock, self.s.dispatched_at = plan.clock, now
+        await self._plan_checkpoints(now)
+
+    async def _plan_checkpoints(self, start: datetime) -> None:
+        """The four checkpoints from `start` on the case's clock plan; the last is the closure deadline."""
+        dues = await self.fx.deadlines([(start, offset) for offset in self.s.clock.checkpoints])
+        self.s.checkpoints = [Checkpoint(index=i + 1, due=due) for i, due in enumerate(dues)]
+        self.s.closure_deadline = dues[-1]
+
+    async def reopen(self, actor: Actor, reason: str) -> None:
+        """Dissatisfied: the same unit handles it again, once, on a fresh closure clock."""
+        s, now = self.s, workflow.now()
+        s.reopen_count += 1
+        s.stage, s.rating, s.rating_source, s.rating_deadline = Stage.IN_PROGRESS, None, "", None
+        s.submitted_at, s.outcome, s.colour, s.overdue, s.last_progress_at = None, None, Colour.GREEN, False, now
+        await self._plan_checkpoints(now)
+        await self.fx.record(actor, AuditAction.REOPENED, Stage.RATING, reason, unit_id=s.primary.id)
+
+    async def close(self) -> None:
+        s = self.s
+        s.stage, s.closed_at = Stage.CLOSED, workflow.now()
+        await self.fx.record(SYSTEM_ACTOR, AuditAction.CLOSED, Stage.RATING, unit_id=s.primary.id,
+                              details={Detail.OUTCOME: s.outcome.value if s.outcome else "",
+                                       Detail.RATING: s.rating.value if s.rating else "",
+                                       Detail.ON_TIME: self.on_time(), Detail.REOPENED: s.reopen_count})
+
+    def on_time(self) -> bool:
+        end = self.s.submitted_at or workflow.now()
+        return self.s.closure_deadline is None or end <= self.s.closure_deadline
+
+    async def report_and_publicize(self) -> None:
+        published = await self.fx.publish()
+        self.s.published = published
+        action = AuditAction.PUBLISHED if published else AuditAction.KEPT_CONFIDENTIAL
+        await self.fx.record(SYSTEM_ACTOR, action, Stage.CLOSED, unit_id=self.s.primary.id)
