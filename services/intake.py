@@ -28,6 +28,7 @@ from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
 
 from core import catalog
 from core.config import Settings
@@ -36,6 +37,8 @@ from core.messages import Actor, Attachment, Channel, Complainant, GrievanceInpu
 from core.models.tickets import Intake, TicketCounter
 from core.vocabulary import TERRITORIAL_KINDS, ErrorKind
 from services.errors import ServiceError
+from services.platform import Platform
+from services.temporal import unreachable
 from workflows.grievance import GrievanceWorkflow
 
 log = logging.getLogger(__name__)
@@ -111,18 +114,24 @@ def whistle_street(street_id: str | None) -> str:
     return street_id
 
 
-async def file(engine: Engine, client_of, settings: Settings, request: IntakeRequest, key: str) -> Receipt:
-    """Checks the channel and street once, then stores and starts; `client_of()` awaits the Temporal client."""
+def whistled_from(request: IntakeRequest, account_street: str | None) -> IntakeRequest:
+    """The whistle's street and place: the whistling account's street (refused for an account in none)."""
+    request.whistle_unit_id = request.street_id = whistle_street(account_street)
+    return request
+
+
+async def file(platform: Platform, request: IntakeRequest, key: str) -> Receipt:
+    """Checks the channel and street once, then stores and starts the grievance."""
     check_channel(request.reporter.role, request.channel)
 
     def check_street() -> None:
-        with Session(engine) as session:
+        with Session(platform.engine) as session:
             problem = street_problem(session, request.street_id)
         if problem:
             raise ServiceError(ErrorKind.BAD_INPUT, problem, f"{request.street_id} is not a street of this city")
 
     await asyncio.to_thread(check_street)
-    return await submit(client_of, engine, settings, lambda ticket_id: request.grievance(ticket_id, settings), key)
+    return await submit(platform, lambda ticket_id: request.grievance(ticket_id, platform.settings), key)
 
 
 @dataclass
@@ -158,14 +167,19 @@ def next_ticket_id(engine: Engine, now: datetime, tz: str) -> str:
     return f"{day:%Y-%m%d}-{number:06d}"
 
 
-async def submit(client_of, engine: Engine, settings: Settings, make_input, idempotency_key: str) -> Receipt:
-    """Store, then start. `make_input(ticket_id) -> GrievanceInput`; `client_of()` awaits the Temporal client
-    (asked only when a start is needed, so a repeated key answers even while Temporal is down)."""
+async def submit(platform: Platform, make_input, idempotency_key: str) -> Receipt:
+    """Store, then start. `make_input(ticket_id) -> GrievanceInput`. Temporal is asked only when a start is
+    needed, so a repeated key answers even while it is down; a start that fails stays in the outbox."""
+    engine, settings = platform.engine, platform.settings
     key = idempotency_key.strip()[:200]
     row, created = await asyncio.to_thread(_store, engine, settings, make_input, key)
     ticket_id = row.ticket_id
     if not row.started:
-        ticket_id = await start_intake(await client_of(), engine, settings.temporal_task_queue, row, settings.timezone)
+        client = await platform.temporal.get()
+        try:
+            ticket_id = await start_intake(client, engine, settings.temporal_task_queue, row, settings.timezone)
+        except RPCError as exc:  # stored: the worker's sweep starts it, and a resubmit returns the same ticket
+            raise unreachable(str(exc)) from None
     return Receipt(ticket_id, tracking_secret(settings, ticket_id), created)
 
 
@@ -287,8 +301,7 @@ class BulkReceipt:
         return len(self.tickets) - self.filed
 
 
-async def file_hotline_records(engine: Engine, client_of, settings: Settings, reporter: Actor, data: bytes
-                               ) -> BulkReceipt:
+async def file_hotline_records(platform: Platform, reporter: Actor, data: bytes) -> BulkReceipt:
     """Validates the whole file first (row and column of every problem), then files each call once."""
     from services.hotline_import import parse
 
@@ -296,8 +309,10 @@ async def file_hotline_records(engine: Engine, client_of, settings: Settings, re
     if len(data) > BULK_MAX_BYTES:
         raise ServiceError(ErrorKind.BAD_INPUT, _("The file is larger than 5 MB."))
 
+    settings = platform.settings
+
     def read():
-        with Session(engine) as session:
+        with Session(platform.engine) as session:
             return parse(session, data, settings.timezone)
 
     report = await asyncio.to_thread(read)
@@ -311,7 +326,7 @@ async def file_hotline_records(engine: Engine, client_of, settings: Settings, re
             street_id=record.street_id, complainant=Complainant(name=record.name, phone=record.phone),
             confidential=record.confidential, received_at=record.received_at)
         make_input = lambda ticket_id, r=request: r.grievance(ticket_id, settings)  # noqa: E731
-        receipt = await submit(client_of, engine, settings, make_input, f"hotline:{record.call_id}")
+        receipt = await submit(platform, make_input, f"hotline:{record.call_id}")
         tickets[record.call_id] = receipt.ticket_id
         filed += receipt.created
     return BulkReceipt(tickets, filed)

@@ -101,10 +101,9 @@ async def create_request(fmt: str, request: Request, platform: PlatformDep) -> R
     fmt = fmt_of(fmt)
     form, media = await read_form(request)
     client, item, grievance = await run_in_threadpool(_read_request, platform, form)
-    grievance.attachments = store(platform.settings.data_dir, media)  # validated in _form; stored once by hash
+    grievance.attachments = store(platform.settings.data_dir, media)  # validated in read_form; stored once by hash
     key = request.headers.get("idempotency-key") or _derived_key(client, form)
-    receipt = await intake.file(platform.engine, platform.temporal.get, platform.settings, grievance,
-                                f"open311:{client.token_id}:{key}")
+    receipt = await intake.file(platform, grievance, f"open311:{client.token_id}:{key}")
     token = await run_in_threadpool(_token_for, platform, receipt.ticket_id)
     body = [{
         "service_request_id": receipt.ticket_id,

@@ -177,10 +177,9 @@ async def file_ticket(body: IntakeIn, key: IdempotencyKey, platform: PlatformDep
         body.channel, actor_for(user), body.description, address=body.address, lat=body.lat, lng=body.lng,
         category_hint=body.category_hint, street_id=body.street_id,
         complainant=Complainant(**body.complainant.model_dump()), confidential=body.confidential)
-    if body.channel == Channel.WHISTLE:  # a whistle lies in the whistling account's street
-        request.whistle_unit_id = request.street_id = intake.whistle_street(user.street_id)
-    receipt = await intake.file(platform.engine, platform.temporal.get, platform.settings, request,
-                                f"api:{user.id}:{key}")
+    if body.channel == Channel.WHISTLE:
+        intake.whistled_from(request, user.street_id)
+    receipt = await intake.file(platform, request, f"api:{user.id}:{key}")
     return IntakeOut(ticket_id=receipt.ticket_id, secret=receipt.secret, created=receipt.created)
 
 
@@ -191,8 +190,7 @@ async def import_hotline_records(
 ) -> BulkOut:
     require_role(user, (Role.OPERATOR, Role.ADMIN), "/api/v1/tickets/bulk")
     data = await file.read(intake.BULK_MAX_BYTES + 1)
-    receipt = await intake.file_hotline_records(platform.engine, platform.temporal.get, platform.settings,
-                                                actor_for(user), data)
+    receipt = await intake.file_hotline_records(platform, actor_for(user), data)
     return BulkOut(filed=receipt.filed, already_filed=receipt.already_filed, tickets=receipt.tickets)
 
 

@@ -15,6 +15,8 @@ from sqlmodel import Session, select
 from core.messages import GrievanceInput, Stage
 from core.models.tickets import Intake, TicketCounter
 from services.intake import start_pending, submit
+from services.platform import Platform
+from services.temporal import TemporalConnection
 from tests.workflows.conftest import make_input
 from tests.workflows.steps import INTAKE, events_of, logged, run_id, state
 
@@ -41,15 +43,13 @@ def _numbering_at(cases, last: int) -> None:
         session.commit()
 
 
-def _client_of(cases):
-    async def client():
-        return cases.client
-
-    return client
+def _platform(cases) -> Platform:
+    settings = _settings(cases)
+    return Platform(cases.engine, settings, TemporalConnection(settings, cases.client))
 
 
 async def _submit(cases, key: str):
-    receipt = await submit(_client_of(cases), cases.engine, _settings(cases), make_input, key)
+    receipt = await submit(_platform(cases), make_input, key)
     cases.started.append(receipt.ticket_id)  # ended at teardown with the harness's own cases
     return receipt
 

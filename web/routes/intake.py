@@ -120,8 +120,7 @@ async def _file(request: Request, platform: Platform, channel: Channel, reporter
         attachments=attachments, whistle_unit_id=whistle_unit_id, street_id=values["street_id"] or None,
         confidential=values["confidential"])
     key = values["idempotency_key"] or str(uuid.uuid4())
-    receipt = await intake.file(platform.engine, platform.temporal.get, platform.settings, grievance,
-                                f"{channel.value}:{key}")
+    receipt = await intake.file(platform, grievance, f"{channel.value}:{key}")
     return render(request, "intake_done.html", {"receipt": receipt, "channel": channel.value,
                                                 "show_secret": channel != Channel.WHISTLE})
 
