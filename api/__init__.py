@@ -1,1 +1,1 @@
-"""HTTP: the FastAPI app (JSON API, Open311, health) and the intake service every channel uses."""
+"""The machines' HTTP adapter: the JSON API, Open311 GeoReport v2 and health; every rule is a service's."""

@@ -1,4 +1,6 @@
-"""Shared building blocks: settings, database engine, read-model tables, calendar, catalog, Temporal client.
+"""The domain every layer builds on: the workflow's messages and rules (guards, supervision, vocabulary),
+settings, database engine, read-model tables, calendar, catalog, routing, evaluation and reports.
 
-Pure modules here (durations, workcalendar, clock_plans, masking) are also imported inside workflows.
+Pure modules here (messages, guards, supervision, vocabulary, durations, masking) are also imported inside
+workflows; nothing here imports a layer above.
 """
