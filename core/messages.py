@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-TASK_QUEUE = "grievances"
-
 
 class Stage(StrEnum):
     RECEIVED = "received"  # 接: waiting for a dispatcher (city centre or district)

@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import hmac
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -31,6 +32,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from core import catalog
+from core.catalog import CATEGORY_LABELS
 from core.config import Settings
 from core.i18n import _
 from core.messages import Actor, Attachment, Channel, Complainant, GrievanceInput, Role
@@ -47,6 +49,10 @@ OUTBOX_GRACE = timedelta(seconds=10)  # a fresh row is still being started by it
 INTAKE_MEMO = "intake_key"
 MAX_RENUMBERING = 10_000
 
+
+FORM_MIN_DESCRIPTION = 5  # a console form typed by hand: a few characters are a stray submit, not a grievance
+PHONE = re.compile(r"^[0-9+\-() ]{5,30}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 # Which channels each role may file on (the public form and Open311 are the citizens').
 CHANNELS_BY_ROLE: dict[Role, tuple[Channel, ...]] = {
@@ -107,6 +113,38 @@ def street_problem(session: Session, street_id: str | None) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class Problem:
+    message: str  # in the user's language
+    detail: str  # in English, for logs and machine clients
+
+
+def problems(session: Session, request: IntakeRequest, *, min_description: int = 1) -> list[Problem]:
+    """What keeps a grievance from being filed; empty when it may be filed."""
+    found = []
+    if len(request.description.strip()) < min_description:
+        found.append(Problem(_("Describe the problem in at least %(count)s characters.", count=min_description),
+                             "description is too short"))
+    if request.category_hint and request.category_hint not in CATEGORY_LABELS:
+        found.append(Problem(_("Choose a category from the list."), f"unknown category {request.category_hint}"))
+    if not _valid_point(request.lat, request.lng):
+        found.append(Problem(_("The map point is not a valid coordinate."), "lat and lng are not a point"))
+    if request.complainant.phone and not PHONE.match(request.complainant.phone):
+        found.append(Problem(_("The phone number is not valid."), "phone is not valid"))
+    if request.complainant.email and not EMAIL.match(request.complainant.email):
+        found.append(Problem(_("The e-mail address is not valid."), "email is not valid"))
+    street = street_problem(session, request.street_id)
+    if street:
+        found.append(Problem(street, f"{request.street_id} is not a street of this city"))
+    return found
+
+
+def _valid_point(lat: float | None, lng: float | None) -> bool:
+    if lat is None and lng is None:
+        return True
+    return lat is not None and lng is not None and -90 <= lat <= 90 and -180 <= lng <= 180
+
+
 def whistle_street(street_id: str | None) -> str:
     """A whistle (吹哨) comes from, and lies in, the whistling account's street; an account in none cannot."""
     if not street_id:
@@ -121,16 +159,17 @@ def whistled_from(request: IntakeRequest, account_street: str | None) -> IntakeR
 
 
 async def file(platform: Platform, request: IntakeRequest, key: str) -> Receipt:
-    """Checks the channel and street once, then stores and starts the grievance."""
+    """Checks the channel and the grievance once, then stores and starts it."""
     check_channel(request.reporter.role, request.channel)
 
-    def check_street() -> None:
+    def check() -> None:
         with Session(platform.engine) as session:
-            problem = street_problem(session, request.street_id)
-        if problem:
-            raise ServiceError(ErrorKind.BAD_INPUT, problem, f"{request.street_id} is not a street of this city")
+            found = problems(session, request)
+        if found:
+            raise ServiceError(ErrorKind.BAD_INPUT, " ".join(p.message for p in found),
+                               "; ".join(p.detail for p in found))
 
-    await asyncio.to_thread(check_street)
+    await asyncio.to_thread(check)
     return await submit(platform, lambda ticket_id: request.grievance(ticket_id, platform.settings), key)
 
 

@@ -12,8 +12,6 @@ from sqlmodel import Field, SQLModel
 
 from core.models.types import UTCDateTime
 
-UNIT_KINDS = ("city", "centre", "district", "street", "township", "community", "department")
-
 
 # An organisation in the grid: city, dispatch centre, district, street / township, community, department.
 class Unit(SQLModel, table=True):

@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from core.models.tickets import Ticket
+from core.models.tickets import Intake, Ticket
 from core.vocabulary import CITIZEN_ACTIONS
 from services.accounts import issue_token
 
@@ -158,3 +158,17 @@ async def test_notices_reach_the_unit_through_the_api(api, tokens):
     assert (await api.post(f"/api/v1/notices/{notice['id']}/read", headers=tokens["h-housing"])).status_code == 403
     assert (await api.post(f"/api/v1/notices/{notice['id']}/read", headers=tokens["h-ecology"])).status_code == 204
     assert (await api.get("/api/v1/notices", headers=tokens["h-ecology"])).json() == []
+
+
+async def test_the_api_files_under_the_console_forms_rules(api, tokens):
+    """One set of intake rules (services.intake.problems) for every channel: a refusal starts nothing."""
+    operator = tokens["operator"]
+    cases = [({"category_hint": "nope"}, "请从列表中选择类别"), ({"complainant": {"phone": "12"}}, "电话号码格式不正确"),
+             ({"street_id": "d-east"}, "请从列表中选择街道"),
+             ({"description": "   "}, "请至少用1个字描述问题")]
+    for n, (change, words) in enumerate(cases):
+        refused = await api.post("/api/v1/tickets", json={**INTAKE, **change},
+                                 headers={**operator, "Idempotency-Key": f"rule-{n}"})
+        assert refused.status_code == 400 and words in refused.json()["detail"], (change, refused.text)
+    with Session(api.app.state.platform.engine) as session:
+        assert session.exec(select(Intake).where(col(Intake.idempotency_key).like("api:%:rule-%"))).all() == []

@@ -19,7 +19,6 @@ from core.models.users import User
 from core.security import hash_password
 from services.accounts import reset_limits as reset_login_limits
 from tests.evaluation.month import publish
-from web.routes import evaluation as evaluation_pages
 
 PASSWORD = "test-pass-123"
 ACCOUNTS = [("supervisor", "supervisor", "supervision"), ("east-supervisor", "supervisor", "d-east"),
@@ -37,7 +36,6 @@ def app(october: Session, engine, settings):
     october.commit()
     publish(october, "h3", "楼道违建，街道吹哨后拆除。张* 138****5678")
     app = create_app(settings, engine=engine)
-    app.include_router(evaluation_pages.router)  # what api.main will do once the router is wired in
     reset_login_limits()
     return app
 

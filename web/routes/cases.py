@@ -6,8 +6,6 @@ input shape, services.actions.perform does the rest; refusals come back as 400/4
 
 from __future__ import annotations
 
-import dataclasses
-
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 
@@ -32,8 +30,8 @@ NEEDS_CATALOG = {Action.DISPATCH, Action.REQUEST_BOUNCE, Action.RULE_BOUNCE, Act
 
 
 def case_context(user, ticket) -> dict:
-    view = tickets.case_view(user, ticket)
-    return {**{f.name: getattr(view, f.name) for f in dataclasses.fields(view)}}
+    """The case as this user may see it (masked or not), as the templates' variables."""
+    return dict(vars(tickets.case_view(user, ticket)))
 
 
 @router.get("/cases/{ticket_id}")

@@ -6,7 +6,7 @@ uuid made when the form is shown is the idempotency key, so a double submit retu
 
 from __future__ import annotations
 
-import re
+import math
 import uuid
 from typing import Annotated
 
@@ -30,8 +30,6 @@ from web.routes.common import text
 from web.templating import render
 
 router = APIRouter()
-PHONE = re.compile(r"^[0-9+\-() ]{5,30}$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 Operator = Annotated[CurrentUser, Depends(require_roles(Role.OPERATOR))]
 Whistler = Annotated[CurrentUser, Depends(require_roles(Role.GRID, Role.STREET))]
@@ -54,71 +52,65 @@ def _show(request: Request, session: Session, channel: str, values=None, errors=
                   status_code=status)
 
 
-def _coordinate(raw: str, low: float, high: float, errors: list[str]) -> float | None:
+def _coordinate(raw: str) -> tuple[float | None, bool]:
+    """The number typed into a map-point field, and whether the text was one."""
     if not raw:
-        return None
+        return None, True
     try:
         value = float(raw)
     except ValueError:
-        value = None
-    if value is None or not low <= value <= high:
-        errors.append(_("The map point is not a valid coordinate."))
-        return None
-    return value
+        return None, False
+    return (value, True) if math.isfinite(value) else (None, False)
 
 
-def _read_fields(form, session: Session, *, contact: bool) -> tuple[dict, list[str]]:
+def _read_fields(form, whistle_street: str | None) -> dict:
     values = {name: text(form, name, limit) for name, limit in (
         ("description", 4000), ("category", 32), ("address", 300), ("lat", 32), ("lng", 32), ("name", 50),
         ("phone", 30), ("email", 120), ("street_id", 64), ("idempotency_key", 200))}
     values["confidential"] = form.get("confidential") == "on"
-    errors: list[str] = []
-    if len(values["description"]) < 5:
-        errors.append(_("Describe the problem in at least 5 characters."))
-    if values["category"] and values["category"] not in CATEGORY_LABELS:
-        errors.append(_("Choose a category from the list."))
-    values["lat_value"] = _coordinate(values["lat"], -90, 90, errors)
-    values["lng_value"] = _coordinate(values["lng"], -180, 180, errors)
-    if (values["lat_value"] is None) != (values["lng_value"] is None) and not errors:
-        errors.append(_("The map point is not a valid coordinate."))
-    if contact and values["phone"] and not PHONE.match(values["phone"]):
-        errors.append(_("The phone number is not valid."))
-    if contact and values["email"] and not EMAIL.match(values["email"]):
-        errors.append(_("The e-mail address is not valid."))
-    problem = intake.street_problem(session, values["street_id"])
-    if problem:
-        errors.append(problem)
-    return values, errors
+    if whistle_street is not None:  # a whistle lies in the whistling account's street
+        values["street_id"] = whistle_street
+    return values
+
+
+def _grievance(values: dict, channel: Channel, reporter: Actor, whistle_street: str | None
+               ) -> tuple[intake.IntakeRequest, bool]:
+    """The form as a grievance, and whether its map point was typed as numbers."""
+    (lat, lat_ok), (lng, lng_ok) = _coordinate(values["lat"]), _coordinate(values["lng"])
+    contact = Complainant(values["name"], values["phone"], values["email"]) if channel != Channel.WHISTLE \
+        else Complainant()
+    request = intake.IntakeRequest(
+        channel, reporter, values["description"], address=values["address"], lat=lat, lng=lng,
+        category_hint=values["category"], complainant=contact, street_id=values["street_id"] or None,
+        whistle_unit_id=whistle_street, confidential=values["confidential"])
+    return request, lat_ok and lng_ok
 
 
 async def _file(request: Request, platform: Platform, channel: Channel, reporter: Actor,
-                whistle_unit_id: str | None = None):
+                whistle_street: str | None = None):
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > uploads.MAX_REQUEST_BYTES:
         raise ServiceError(ErrorKind.TOO_LARGE, _("The photos are too large: at most 3 photos of 5 MB each."))
     form = await request.form(max_files=uploads.MAX_FILES + 2)
-    contact = channel != Channel.WHISTLE
+    values = _read_fields(form, whistle_street)
+    grievance, typed = _grievance(values, channel, reporter, whistle_street)
 
-    def check() -> tuple[dict, list[str], dict | None]:
+    def check() -> dict | None:
+        """The form again with every problem beside it, or None when the grievance may be filed."""
         with Session(platform.engine) as session:
-            values, errors = _read_fields(form, session, contact=contact)
-            if channel == Channel.WHISTLE:
-                values["street_id"] = whistle_unit_id or ""
-            return values, errors, (_form_context(session, values, errors) if errors else None)
+            found = [p.message for p in intake.problems(session, grievance,
+                                                         min_description=intake.FORM_MIN_DESCRIPTION)]
+            if not typed and _("The map point is not a valid coordinate.") not in found:
+                found.append(_("The map point is not a valid coordinate."))
+            return _form_context(session, values, found) if found else None
 
-    values, errors, context = await run_in_threadpool(check)
-    if errors:
+    context = await run_in_threadpool(check)
+    if context is not None:
         return render(request, FORMS[channel.value][0], {**context, "action": FORMS[channel.value][1]},
                       status_code=400)
     files = [(f.filename, await f.read(uploads.MAX_BYTES + 1)) for f in form.getlist("photos")
              if isinstance(f, UploadFile) and f.filename]
-    attachments = uploads.store(platform.settings.data_dir, uploads.check_photos(files))
-    grievance = intake.IntakeRequest(
-        channel, reporter, values["description"], address=values["address"], lat=values["lat_value"],
-        lng=values["lng_value"], category_hint=values["category"],
-        complainant=Complainant(values["name"], values["phone"], values["email"]) if contact else Complainant(),
-        attachments=attachments, whistle_unit_id=whistle_unit_id, street_id=values["street_id"] or None,
-        confidential=values["confidential"])
+    grievance.attachments = uploads.store(platform.settings.data_dir, uploads.check_photos(files))
     key = values["idempotency_key"] or str(uuid.uuid4())
     receipt = await intake.file(platform, grievance, f"{channel.value}:{key}")
     return render(request, "intake_done.html", {"receipt": receipt, "channel": channel.value,
@@ -154,4 +146,4 @@ def whistle_form(request: Request, session: SessionDep, user: Whistler):
 @router.post("/whistle")
 async def whistle_submit(request: Request, platform: PlatformDep, user: Whistler):
     street = intake.whistle_street(user.street_id)
-    return await _file(request, platform, Channel.WHISTLE, actor_for(user), whistle_unit_id=street)
+    return await _file(request, platform, Channel.WHISTLE, actor_for(user), whistle_street=street)
