@@ -163,7 +163,8 @@ async def test_notices_reach_the_unit_through_the_api(api, tokens):
 async def test_the_api_files_under_the_console_forms_rules(api, tokens):
     """One set of intake rules (services.intake.problems) for every channel: a refusal starts nothing."""
     operator = tokens["operator"]
-    cases = [({"category_hint": "nope"}, "请从列表中选择类别"), ({"complainant": {"phone": "12"}}, "电话号码格式不正确"),
+    cases = [({"category_hint": "nope"}, "请从列表中选择类别"),
+             ({"complainant": {"phone": "12"}}, "电话号码格式不正确"),
              ({"street_id": "d-east"}, "请从列表中选择街道"),
              ({"description": "   "}, "请至少用1个字描述问题")]
     for n, (change, words) in enumerate(cases):
