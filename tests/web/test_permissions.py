@@ -138,8 +138,6 @@ async def test_every_account_and_action_follows_the_one_table(site, tokens):
     api = httpx.AsyncClient(transport=httpx.ASGITransport(app=site.app), base_url="http://testserver")
     checked = permitted = 0
     for username, _role, _unit in ACCOUNTS:
-        if username == "admin":
-            continue  # the admin has no case actions; its console checks are in test_auth
         console = await site.signed_in(username)
         with Session(site.engine) as session:
             user = load_user(session, session.exec(select(User).where(User.username == username)).one().id)
