@@ -13,7 +13,7 @@ from core.models.catalog import (
 from core.models.evaluation import EvaluationRun, UnitResult  # noqa: F401  (registers the evaluation tables)
 from core.models.routing import RoutingExample
 from core.models.tickets import Intake, Notice, Ticket, TicketCounter, TicketEvent
-from core.models.users import ApiToken, User
+from core.models.users import ApiToken, RateCounter, User, WebSession
 
 __all__ = [
     "ApiToken",
@@ -24,6 +24,7 @@ __all__ = [
     "CommunityAccessItem",
     "Intake",
     "Notice",
+    "RateCounter",
     "RoutingExample",
     "StreetOverride",
     "TakenBackItem",
@@ -32,4 +33,5 @@ __all__ = [
     "TicketEvent",
     "Unit",
     "User",
+    "WebSession",
 ]

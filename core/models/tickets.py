@@ -22,6 +22,9 @@ class Ticket(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=32)  # ticket number = workflow id
     last_seq: int = 0
+    # The workflow task that last wrote this case (its history length): a write from an older,
+    # superseded task (a frozen worker waking up) is stale and ignored.
+    audit_fence: int = 0
     stage: str = Field(index=True)
     channel: str = Field(index=True)
     description: str = Field(sa_column=Column(Text))
