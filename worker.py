@@ -20,6 +20,9 @@ from temporalio.worker import Worker
 from activities import build_activities
 from core.config import get_settings
 from core.db import DatabaseConfigError, get_engine, ping
+from core.files import make_private
+from core.logsetup import configure_logging
+from core.payload_codec import PayloadKeyError
 from core.temporal import TemporalUnreachable, connect, exit_now
 from services.intake import start_pending
 from workflows.evaluation import MonthlyEvaluationWorkflow, ensure_monthly_schedule
@@ -68,7 +71,9 @@ async def _sweep_outbox(client, engine, settings, stop: asyncio.Event) -> None:
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
+    configure_logging("worker")
+    settings = get_settings()
+    make_private(settings.data_dir, settings.effective_database_url)  # umask 077: reports, keys, databases
     stop = asyncio.Event()
 
     async def runner() -> None:
@@ -79,7 +84,7 @@ def main() -> int:
 
     try:
         asyncio.run(runner())
-    except (TemporalUnreachable, DatabaseConfigError) as exc:
+    except (TemporalUnreachable, DatabaseConfigError, PayloadKeyError) as exc:
         print(f"worker: {exc}", file=sys.stderr)  # noqa: T201
         return 1
     except Exception as exc:

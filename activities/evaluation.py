@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +21,7 @@ from temporalio.exceptions import ApplicationError
 from core import evaluation as ev
 from core import reports
 from core.config import Settings
+from core.files import private_dir, write_private
 from core.models.evaluation import EvaluationRun, UnitResult
 
 BAD_PERIOD = "BadPeriod"
@@ -100,14 +100,11 @@ class EvaluationActivities:
                 raise ApplicationError(str(exc), type=BAD_PERIOD, non_retryable=True) from None
             except reports.ReportFontMissing as exc:
                 raise ApplicationError(str(exc), type=FONT_MISSING, non_retryable=True) from None
-        folder = report_dir(self.settings) / input.month
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = private_dir(report_dir(self.settings) / input.month)
         files = []
         for suffix, content in outputs.items():
             target = folder / f"{input.scope}.{suffix}"
-            partial = target.with_name(target.name + ".part")
-            partial.write_bytes(content)
-            os.replace(partial, target)  # readers never see half a file
+            write_private(target, content)  # 0600, atomic: readers never see half a file
             files.append(str(target))
         return BuiltReport(input.month, input.scope, files)
 

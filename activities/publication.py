@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from temporalio import activity
 
-from core.masking import mask_text
+from core.masking import mask_text, typed_names
 from core.models.catalog import CatalogChangeProposal
 from core.models.tickets import Ticket
 
@@ -52,7 +52,8 @@ class PublicationActivities:
                 raise RuntimeError(f"ticket {input.ticket_id} not in the read model yet")
             if input.confidential:
                 return False
-            known = [input.complainant_name, input.complainant_phone]
+            # A name the complainant typed ("我是李娜") is masked in the unit's result too.
+            known = [input.complainant_name, input.complainant_phone, *typed_names(input.description)]
             ticket.public_summary = mask_text(input.description, known)
             ticket.public_result = mask_text(input.result_summary, known)
             ticket.published = True

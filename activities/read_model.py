@@ -1,7 +1,14 @@
-"""record_event: writes one audit row and the ticket's latest snapshot, idempotently.
+"""record_event: writes one audit row and the ticket's latest snapshot, so the table equals the workflow.
 
-Keyed by (ticket, seq): a retried activity finds its row and does nothing; the ticket row only
-moves forward in sequence, so late or repeated writes never roll it back.
+A local activity commits before its workflow task completes. When that task then fails (a frozen or
+killed worker), the retried task records its own events under the same sequence numbers, and the
+first task's rows are phantoms. Each write therefore carries a fence, the workflow's history length
+when it ran, which only grows from one task to the next:
+
+- a write fenced lower than the ticket's fence comes from a superseded task and is ignored;
+- a row fenced lower than the write at the same seq is a phantom and is replaced; rows of an older
+  task beyond this seq are phantoms and are deleted (real events of older tasks come before it);
+- the ticket's snapshot follows the newest (fence, seq), so a late retry never rolls it back.
 """
 
 from __future__ import annotations
@@ -10,6 +17,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from temporalio import activity
@@ -31,6 +39,7 @@ class RecordEventInput:
     unit_id: str | None = None
     stage_before: Stage | None = None
     details: dict = field(default_factory=dict)
+    fence: int = 0
 
 
 class ReadModelActivities:
@@ -40,37 +49,37 @@ class ReadModelActivities:
     @activity.defn
     def record_event(self, input: RecordEventInput) -> None:
         with Session(self.engine) as session:
-            exists = session.exec(
-                select(TicketEvent.id).where(TicketEvent.ticket_id == input.ticket_id, TicketEvent.seq == input.seq)
-            ).first()
-            ticket = session.get(Ticket, input.ticket_id)
+            ticket = session.exec(select(Ticket).where(Ticket.id == input.ticket_id).with_for_update()).first()
+            if ticket is not None and input.fence < ticket.audit_fence:
+                return  # a superseded workflow task woke up late: the newer task's rows stand
             if ticket is None:
-                ticket = Ticket(**_ticket_fields(input.state), last_seq=input.seq, updated_at=input.at)
+                ticket = Ticket(**_ticket_fields(input.state), last_seq=input.seq, audit_fence=input.fence,
+                                updated_at=input.at)
                 session.add(ticket)
-            elif ticket.last_seq < input.seq:
+                session.flush()  # the ticket row first: events reference it
+            elif (input.fence, input.seq) >= (ticket.audit_fence, ticket.last_seq):
                 for key, value in _ticket_fields(input.state).items():
                     setattr(ticket, key, value)
-                ticket.last_seq, ticket.updated_at = input.seq, input.at
+                ticket.last_seq, ticket.audit_fence, ticket.updated_at = input.seq, input.fence, input.at
                 session.add(ticket)
-            if exists is None:
-                session.flush()  # the ticket row first: events reference it
-                session.add(
-                    TicketEvent(
-                        ticket_id=input.ticket_id,
-                        seq=input.seq,
-                        at=input.at,
-                        actor_id=input.actor.id,
-                        actor_name=input.actor.name,
-                        role=input.actor.role.value,
-                        unit_id=input.unit_id,
-                        action=input.action,
-                        reason=input.reason,
-                        stage_before=input.stage_before.value if input.stage_before else "",
-                        stage_after=input.state.stage.value,
-                        details=input.details,
-                    )
-                )
+            _write_event(session, input)
+            session.exec(delete(TicketEvent).where(TicketEvent.ticket_id == input.ticket_id,
+                                                   TicketEvent.seq > input.seq, TicketEvent.fence < input.fence))
             session.commit()
+
+
+def _write_event(session: Session, input: RecordEventInput) -> None:
+    row = session.exec(select(TicketEvent).where(TicketEvent.ticket_id == input.ticket_id,
+                                                 TicketEvent.seq == input.seq)).first()
+    if row is not None and row.fence >= input.fence:
+        return  # this task's own row, written by an earlier attempt
+    row = row or TicketEvent(ticket_id=input.ticket_id, seq=input.seq, action=input.action, at=input.at)
+    row.fence, row.at, row.action = input.fence, input.at, input.action
+    row.actor_id, row.actor_name, row.role = input.actor.id, input.actor.name, input.actor.role.value
+    row.unit_id, row.reason, row.details = input.unit_id, input.reason, input.details
+    row.stage_before = input.stage_before.value if input.stage_before else ""
+    row.stage_after = input.state.stage.value
+    session.add(row)
 
 
 def _ticket_fields(s: GrievanceState) -> dict:

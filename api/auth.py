@@ -1,6 +1,7 @@
 """Bearer-token authentication for machine clients of the JSON API (`Authorization: Bearer wr_...`).
 
 A token acts as its account (services.accounts): the same CurrentUser, roles and visibility as the console.
+Only tokens of scope "api" open it; an Open311 partner's api_key is refused here.
 """
 
 from __future__ import annotations

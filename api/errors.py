@@ -9,6 +9,4 @@ from services.errors import ServiceError
 
 def json_error(exc: ServiceError) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-    if exc.status == 429:
-        headers = {"Retry-After": "60"}
     return JSONResponse({"detail": exc.message, "reason": exc.detail}, status_code=exc.status, headers=headers)

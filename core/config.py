@@ -6,9 +6,10 @@ Built on demand by `get_settings()`, never at import time, so tests and processe
 from __future__ import annotations
 
 from functools import lru_cache
+from ipaddress import ip_network
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,16 +47,74 @@ class Settings(BaseSettings):
     street_score_weight: float = Field(0.3, ge=0, le=1)
     report_font_path: str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
     data_dir: Path = DATA_DIR
+    # How long a person waits for the case to confirm an action before a 503 says it may still happen.
+    action_timeout_seconds: float = Field(15.0, gt=0)
+    # Request bodies (bytes), capped before they are read (http_common.request_guard answers 413 past them).
+    # Photo forms and file imports get their files' own limits (services.uploads, services.intake) on top.
+    max_body_api: int = Field(64 * 1024, ge=1024)  # the JSON API and Open311 (without media)
+    max_body_form: int = Field(256 * 1024, ge=1024)  # console forms (and the text beside photos)
+    # Files and database under strain (services.uploads, core.db): a photo of more pixels is refused before
+    # it is decoded; a web request waits this long for another writer's SQLite lock, then answers 503
+    # (a user is waiting and every waiting request holds a thread; the worker keeps core.db's 30 s).
+    upload_max_pixels: int = Field(40_000_000, ge=1)
+    web_db_busy_timeout: float = Field(5.0, gt=0)
+    # Rate limits (services.rate_limits) in `limits` notation, "N/minute;M/hour", counted in the read-model
+    # database so they hold across web processes and restarts. Raise them for load tests; a shared address
+    # (office or carrier NAT) shares its per-address limits.
+    rate_limit_public_report: str = "10/minute;60/hour"  # per address, the citizens' web form
+    rate_limit_whistle_account: str = "30/minute;300/hour"
+    rate_limit_whistle_address: str = "120/minute"
+    rate_limit_open311_key: str = "60/minute;1000/hour"
+    rate_limit_open311_address: str = "60/minute"
+    rate_limit_api_intake: str = "120/minute"  # per account, POST /api/v1/tickets
+    rate_limit_anonymous_intake: str = "300/minute"  # public form and Open311 together, the whole city
+    rate_limit_track: str = "30/minute"  # per address, tracking page and API
+    rate_limit_login_address: str = "30/minute"
+    rate_limit_login_account: str = "5/minute"  # per account and address
+    # Lockout: this many failed log-ins for one user name, from any address, within the window lock it.
+    login_lockout_failures: int = Field(10, ge=1)
+    login_lockout_window_minutes: int = Field(15, ge=1)
+    login_lockout_minutes: int = Field(15, ge=1)
+    # Reverse proxies whose X-Forwarded-For is believed (IPs or networks, comma-separated); empty: none,
+    # the TCP peer is the client. Only http_common.deps.client_address reads it.
+    trusted_proxies: str = ""
+    # Console sessions (server-side, services.sessions): ended by log-out, at most this long after
+    # log-in whatever the activity, and after this long without a request.
+    session_lifetime_hours: float = Field(12, gt=0)
+    session_idle_minutes: float = Field(120, gt=0)
+    # Workflow payload encryption (core.payload_codec): AES-256 keys in base64. Unset outside production
+    # means a key file made once under data_dir; older keys (comma-separated) still decrypt after rotation.
+    # The Temporal UI's origin may call the codec endpoint /codec/decode with the staff's session cookie.
+    payload_key: str | None = None
+    payload_old_keys: str = ""
+    temporal_ui_origin: str | None = None  # unset: the embedded UI, http://127.0.0.1:<temporal_ui_port>
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        for item in value.split(","):
+            if item.strip():
+                ip_network(item.strip(), strict=False)  # ValueError names the bad entry
+        return value
 
     @model_validator(mode="after")
     def _refuse_dev_secret_in_production(self) -> Settings:
         if self.environment == "production" and self.secret_key == DEV_SECRET:
             raise ValueError("SECRET_KEY must be set in production")
+        if self.environment == "production" and not self.payload_key:
+            raise ValueError("PAYLOAD_KEY must be set in production (32 random bytes in base64)")
+        from core.payload_codec import configured_older_keys  # imports this module: late
+
+        configured_older_keys(self)
         return self
 
     @property
     def effective_temporal_address(self) -> str:
         return self.temporal_address or f"127.0.0.1:{self.temporal_dev_port}"
+
+    @property
+    def effective_temporal_ui_origin(self) -> str:
+        return (self.temporal_ui_origin or f"http://127.0.0.1:{self.temporal_ui_port}").rstrip("/")
 
     @property
     def effective_database_url(self) -> str:

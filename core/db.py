@@ -6,6 +6,7 @@ grievance state itself lives in the workflows.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from sqlalchemy import event, inspect, text
@@ -18,7 +19,10 @@ class DatabaseConfigError(RuntimeError):
     """DATABASE_URL is malformed or names a driver we do not ship."""
 
 
-def make_engine(url: str) -> Engine:
+SQLITE_BUSY_TIMEOUT = 30.0  # seconds a writer waits for another's lock (the worker: no one is waiting on it)
+
+
+def make_engine(url: str, busy_timeout: float = SQLITE_BUSY_TIMEOUT) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
@@ -31,17 +35,17 @@ def make_engine(url: str) -> Engine:
     if backend == "sqlite":
         if parsed.database:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": busy_timeout})
+        event.listen(engine, "connect", functools.partial(_sqlite_pragmas, busy_ms=int(busy_timeout * 1000)))
         return engine
     return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+def _sqlite_pragmas(dbapi_conn, _record, busy_ms: int) -> None:
     cur = dbapi_conn.cursor()
     # WAL lets the web app read while the worker writes; busy_timeout rides out short write locks.
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={busy_ms}")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
 
@@ -85,15 +89,33 @@ def ping(engine: Engine) -> None:
         conn.execute(text("SELECT 1"))
 
 
+class DatabaseMissing(RuntimeError):
+    """The SQLite file is gone: a fresh connection would silently create an empty one."""
+
+
+def check_read_model(engine: Engine) -> None:
+    """Raises unless the read model answers for real: its SQLite file exists and a real table can be read.
+
+    `SELECT 1` is not enough: open connections keep a deleted SQLite file alive, and a new one makes an
+    empty database where the old one was.
+    """
+    database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+    if database and database != ":memory:" and not Path(database).is_file():
+        raise DatabaseMissing(f"the database file {database} is missing")
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1 FROM tickets LIMIT 1"))
+
+
 _engines: dict[str, Engine] = {}
 
 
-def get_engine(url: str | None = None) -> Engine:
-    """One engine per URL per process (activities and the web app share this)."""
+def get_engine(url: str | None = None, busy_timeout: float = SQLITE_BUSY_TIMEOUT) -> Engine:
+    """One engine per URL (and busy timeout) per process (activities and the web app share this)."""
     if url is None:
         from core.config import get_settings
 
         url = get_settings().effective_database_url
-    if url not in _engines:
-        _engines[url] = make_engine(url)
-    return _engines[url]
+    key = url if busy_timeout == SQLITE_BUSY_TIMEOUT else f"{url}#busy={busy_timeout}"
+    if key not in _engines:
+        _engines[key] = make_engine(url, busy_timeout)
+    return _engines[key]

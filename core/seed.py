@@ -21,6 +21,8 @@ from core.workcalendar import seed_rows_from_chinesecalendar
 
 DEMO_PASSWORD = "demo1234"
 DEMO_API_KEY = "demo-open311-key"  # only seeded outside production, for trying the Open311 API
+DEMO_CLIENT = "demo Open311 client"
+OPEN311_SCOPE = "open311"  # services.accounts.TokenScope.OPEN311 (core cannot import services)
 
 
 @dataclass(frozen=True)
@@ -74,13 +76,27 @@ def seed_demo_users(session: Session, password: str = DEMO_PASSWORD) -> int:
 
 
 def seed_demo_api_key(session: Session, key: str = DEMO_API_KEY) -> bool:
-    if session.exec(select(func.count()).select_from(ApiToken)).one():
+    """The demo Open311 client's key (scope open311, no account). A database seeded before token scopes
+    has this key as admin's API token: it is turned into the Open311 client's, so it no longer opens /api/v1."""
+    row = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(key))).first()
+    if row is not None:
+        if row.scope == OPEN311_SCOPE and row.user_id is None:
+            return False
+        row.scope, row.user_id, row.name = OPEN311_SCOPE, None, DEMO_CLIENT
+    else:
+        row = ApiToken(token_hash=hash_token(key), name=DEMO_CLIENT, scope=OPEN311_SCOPE, created_at=datetime.now(UTC))
+    session.add(row)
+    session.commit()
+    return True
+
+
+def revoke_demo_api_key(session: Session, key: str = DEMO_API_KEY) -> bool:
+    """In production the publicly known demo key opens nothing, whatever an earlier start seeded."""
+    row = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(key))).first()
+    if row is None or row.revoked:
         return False
-    admin = session.exec(select(User).where(User.username == "admin")).first()
-    if admin is None:
-        return False
-    session.add(ApiToken(token_hash=hash_token(key), name="demo Open311 client", user_id=admin.id,
-                         created_at=datetime.now(UTC)))
+    row.revoked = True
+    session.add(row)
     session.commit()
     return True
 
@@ -96,6 +112,8 @@ def seed_all(engine: Engine, *, demo_api_key: bool = True) -> dict[str, int | bo
         report["users"] = seed_demo_users(session)
         if demo_api_key:
             report["api_key"] = seed_demo_api_key(session)
+        else:
+            report["demo_api_key_revoked"] = revoke_demo_api_key(session)
     return report
 
 

@@ -1,4 +1,7 @@
-"""Connecting to Temporal: retries briefly (the dev server needs ~0.3 s), then a one-line error."""
+"""Connecting to Temporal: retries briefly (the dev server needs ~0.3 s), then a one-line error.
+
+Every client of the platform connects here, so every payload goes through the encryption codec.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import sys
 from temporalio.client import Client
 
 from core.config import Settings
+from core.payload_codec import data_converter
 
 
 class TemporalUnreachable(RuntimeError):
@@ -18,10 +22,11 @@ class TemporalUnreachable(RuntimeError):
 
 async def connect(settings: Settings, *, attempts: int = 40, delay: float = 0.25) -> Client:
     address = settings.effective_temporal_address
+    converter = data_converter(settings)
     last: Exception | None = None
     for _ in range(attempts):
         try:
-            return await Client.connect(address, namespace=settings.temporal_namespace)
+            return await Client.connect(address, namespace=settings.temporal_namespace, data_converter=converter)
         except Exception as exc:  # the SDK raises RuntimeError for every connection failure
             last = exc
             await asyncio.sleep(delay)

@@ -12,12 +12,14 @@ import sys
 
 from core.config import get_settings
 from core.db import DatabaseConfigError
+from core.files import make_private
 from core.temporal import TemporalUnreachable, exit_now
 from scripts.stack import StackError, ensure_search_attributes, prepare_database
 
 
 def main() -> int:
     settings = get_settings()
+    make_private(settings.data_dir, settings.effective_database_url)
     try:
         report = prepare_database(settings)
         asyncio.run(ensure_search_attributes(settings))

@@ -1,6 +1,6 @@
 """Accounts: who is signed in (CurrentUser), log-in checks and throttling, API tokens, refusals.
 
-Sessions and cookies are the web adapter's; this module only answers "who is this, and may they".
+Sessions are services.sessions', cookies the web adapter's; this module only answers "who is this, and may they".
 Every refusal is logged here with the account, the place and the reason.
 """
 
@@ -9,31 +9,27 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 
-from limits import parse
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 from sqlmodel import Session, select
 
 from core import catalog
 from core.guards import citizen_id
 from core.i18n import _
+from core.logsetup import client_address
 from core.messages import Actor, Role
 from core.models.users import ApiToken, User
-from core.security import hash_token, new_api_token, verify_password
+from core.security import dummy_password_hash, hash_password, hash_token, new_api_token, verify_password
 from core.vocabulary import ErrorKind
+from services import sessions
 from services.errors import ServiceError
+from services.rate_limits import RateLimits, too_many, wait_minutes
 
 log = logging.getLogger("services.accounts")
 
 # Who may see complainants' names and phones unmasked (plus the handler of the primary unit).
 UNMASKED_ROLES = (Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)
 
-# Throttling with `limits` (moving window, in process memory: one web process per limit).
-_limiter = MovingWindowRateLimiter(MemoryStorage())
-LOGIN_PER_ACCOUNT = parse("5/minute")
-LOGIN_PER_ADDRESS = parse("30/minute")
-TRACK_PER_ADDRESS = parse("30/minute")
 
 
 @dataclass(frozen=True)
@@ -80,7 +76,7 @@ def citizen_actor(ticket_id: str) -> Actor:
 def denied(user: CurrentUser | None, where: str, reason: str, message: str | None = None) -> ServiceError:
     """Log a refusal and return the 403 to raise."""
     who = f"{user.username}({user.role.value}@{user.unit_id})" if user else "anonymous"
-    log.warning("403 user=%s path=%s reason=%s", who, where, reason)
+    log.warning("403 client=%s user=%s path=%s reason=%s", client_address.get(), who, where, reason)
     return ServiceError(ErrorKind.FORBIDDEN, message or _("You may not open this page or do this."), reason)
 
 
@@ -102,50 +98,100 @@ def may_see_personal_data(user: CurrentUser | None, primary_unit_id: str | None)
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active account with this password, or None. An unknown or inactive name costs one argon2
+    verification too, so the time taken does not tell which user names exist."""
     user = session.exec(select(User).where(User.username == username.strip())).first()
-    if user is None or not user.active or not verify_password(user.password_hash, password):
-        return None
-    return user
+    password_ok = verify_password(user.password_hash if user is not None else dummy_password_hash(), password)
+    return user if user is not None and user.active and password_ok else None
 
 
-def login_allowed(address: str, username: str) -> bool:
-    """Counts one attempt; False once an account or an address tries too often."""
-    per_address = _limiter.hit(LOGIN_PER_ADDRESS, "login-ip", address)
-    per_account = _limiter.hit(LOGIN_PER_ACCOUNT, "login-user", address, username.strip().lower())
-    return per_address and per_account
+def check_login_rate(limits: RateLimits, address: str, username: str) -> None:
+    """Counts one attempt; 429 for a locked user name, or an address or account trying too often.
+
+    Known and unknown names are counted and answered alike, so a refusal tells nothing about the account."""
+    name = _login_name(username)
+    wait = (limits.locked_for(f"login/{name}") or limits.hit("login_address", address)
+            or limits.hit("login_account", address, name))
+    if wait is not None:
+        log.warning("429 login user=%s address=%s retry_after=%ss", name, address, wait)
+        raise too_many(wait, _("Too many sign-in attempts for this account or from this address. "
+                              "Wait %(minutes)s minute(s) and try again.", minutes=wait_minutes(wait)))
 
 
-def check_tracking_rate(address: str) -> None:
+def record_login(limits: RateLimits, address: str, username: str, succeeded: bool) -> None:
+    """A success forgets the name's failures; the Nth failure within the window, from any address, locks it."""
+    name, settings = _login_name(username), limits.settings
+    if succeeded:
+        limits.forget(f"login-failures/{name}")
+        return
+    failures = limits.count(f"login-failures/{name}", settings.login_lockout_window_minutes * 60)
+    if failures >= settings.login_lockout_failures:
+        limits.lock(f"login/{name}", settings.login_lockout_minutes * 60)
+        log.warning("login locked user=%s failures=%s last_address=%s minutes=%s", name, failures, address,
+                    settings.login_lockout_minutes)
+
+
+def _login_name(username: str) -> str:
+    return username.strip().lower()[:64]
+
+
+def check_tracking_rate(limits: RateLimits, address: str) -> None:
     """Citizens' tracking (page and API alike): a wrong secret is guessed slowly or not at all."""
-    if not _limiter.hit(TRACK_PER_ADDRESS, "track", address):
-        raise ServiceError(ErrorKind.TOO_MANY, _("Too many attempts. Wait a minute and try again."))
-
-
-def reset_limits() -> None:
-    _limiter.storage.reset()
+    limits.check("track", address, message=_("Too many attempts. Wait a minute and try again."))
 
 
 # ---- API tokens ----
 
 
-def user_for_token(session: Session, token: str) -> CurrentUser:
-    """The account behind a bearer token; ServiceError(UNAUTHENTICATED) for an unknown or revoked one."""
+class TokenScope(StrEnum):
+    API = "api"  # an account's JSON API token: acts as that account on /api/v1
+    OPEN311 = "open311"  # an Open311 partner's api_key: may file and read Open311 only, no account
+
+
+def _live_token(session: Session, token: str, scope: TokenScope) -> ApiToken | None:
     row = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(token))).first() if token else None
-    user = load_user(session, row.user_id) if row is not None and not row.revoked else None
+    return row if row is not None and not row.revoked and row.scope == scope else None
+
+
+def user_for_token(session: Session, token: str) -> CurrentUser:
+    """The account behind an API token; ServiceError(UNAUTHENTICATED) for an unknown, revoked or Open311 one."""
+    row = _live_token(session, token, TokenScope.API)
+    user = load_user(session, row.user_id) if row is not None else None
     if user is None:
-        raise ServiceError(ErrorKind.UNAUTHENTICATED, _("The API token is not valid."), "unknown or revoked token")
+        raise ServiceError(ErrorKind.UNAUTHENTICATED, _("The API token is not valid."),
+                           "unknown, revoked or non-api token")
     return user
 
 
 def issue_token(session: Session, username: str, name: str) -> str:
-    """Creates a token for an account and returns it; only its hash is stored."""
+    """Creates a JSON API token for an account and returns it; only its hash is stored."""
     user = session.exec(select(User).where(User.username == username)).first()
     if user is None or not user.active:
         raise ValueError(f"no active account {username!r}")
+    return _store_token(session, ApiToken(name=name, scope=TokenScope.API, user_id=user.id))
+
+
+def issue_open311_key(session: Session, client_name: str) -> str:
+    """Creates an Open311 partner's api_key (no account behind it) and returns it; only its hash is stored."""
+    return _store_token(session, ApiToken(name=client_name, scope=TokenScope.OPEN311))
+
+
+def _store_token(session: Session, row: ApiToken) -> str:
     token = new_api_token()
-    session.add(ApiToken(token_hash=hash_token(token), name=name, user_id=user.id, created_at=datetime.now(UTC)))
+    row.token_hash, row.created_at = hash_token(token), datetime.now(UTC)
+    session.add(row)
     session.commit()
     return token
+
+
+def revoke_token(session: Session, token_id: int) -> bool:
+    row = session.get(ApiToken, token_id)
+    if row is None:
+        return False
+    row.revoked = True
+    session.add(row)
+    session.commit()
+    return True
 
 
 @dataclass(frozen=True)
@@ -157,5 +203,30 @@ class ApiClient:
 
 
 def client_for_key(session: Session, api_key: str) -> ApiClient | None:
-    row = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(api_key))).first() if api_key else None
-    return ApiClient(row.id, row.name or "Open311") if row is not None and not row.revoked else None
+    """The Open311 client of an api_key; None for an unknown, revoked or account (api) token."""
+    row = _live_token(session, api_key, TokenScope.OPEN311)
+    return ApiClient(row.id, row.name or "Open311") if row is not None else None
+
+
+# ---- account changes that end its console sessions ----
+
+
+def deactivate_user(session: Session, user_id: int) -> None:
+    """The account can no longer sign in, and every session it has open ends now."""
+    user = session.get(User, user_id)
+    if user is not None:
+        user.active = False
+        session.add(user)
+    sessions.end_user_sessions(session, user_id)
+    session.commit()
+
+
+def set_password(session: Session, user_id: int, password: str) -> None:
+    """A new password ends every open session: one opened by whoever knew the old password too."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise ValueError(f"no account {user_id}")
+    user.password_hash = hash_password(password)
+    session.add(user)
+    sessions.end_user_sessions(session, user_id)
+    session.commit()

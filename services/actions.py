@@ -69,7 +69,7 @@ from services.action_inputs import (
 from services.errors import ServiceError
 from services.platform import Platform
 from services.tickets import visible_ticket
-from services.updates import send
+from services.updates import send, update_id
 from workflows.grievance import GrievanceWorkflow
 
 log = logging.getLogger("services.actions")
@@ -146,12 +146,16 @@ del A, W
 
 
 async def perform(platform: Platform, user: CurrentUser, ticket_id: str, name: Action, body: Shape | None,
-                  where: str = "") -> ActionResult:
-    """Role, visibility, the update's input, then the update; every refusal is a ServiceError."""
+                  where: str = "", action_id: str | None = None) -> ActionResult:
+    """Role, visibility, the update's input, then the update; every refusal is a ServiceError.
+
+    `action_id` names this action for retries (the form's hidden field, the API's Idempotency-Key)."""
     action = ACTIONS[name]
     require_role(user, action.roles, where)
     ticket_id, payload = await asyncio.to_thread(_prepare, platform, user, ticket_id, action, body, where)
-    return await send(await platform.temporal.get(), ticket_id, action.update, payload, where)
+    return await send(await platform.temporal.get(), ticket_id, action.update, payload, where,
+                      update_id=update_id(name.value, user.username, action_id),
+                      timeout=platform.settings.action_timeout_seconds)
 
 
 def _prepare(platform: Platform, user: CurrentUser, ticket_id: str, action: HumanAction, body: Shape | None,

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from core.characters import refused_character
 from core.models.catalog import Unit
 
 COLUMNS = {
@@ -137,6 +138,9 @@ def _check(values: dict, index: int, streets: set[str], seen: dict[str, int], tz
     phone = values.get("phone", "")
     if phone and not phone.replace("-", "").replace(" ", "").isdigit():
         problems.append(Problem(index, _header("phone"), "not a phone number"))
+    for name, value in values.items():  # a control character stored would break every XML feed
+        if isinstance(value, str) and (code := refused_character(value)):
+            problems.append(Problem(index, _header(name), f"a character that is not allowed ({code})"))
     return problems
 
 

@@ -282,7 +282,11 @@ async def _started_by(client: Client, row: Intake) -> bool:
     payload = response.workflow_execution_info.memo.fields.get(INTAKE_MEMO)
     if payload is None:
         return True  # started before intake keys were kept in the memo: it is this intake's own
-    return client.data_converter.payload_converter.from_payload(payload, str) == row.idempotency_key
+    try:
+        (key,) = await client.data_converter.decode([payload], [str])  # the memo is encrypted like every payload
+    except KeyError:
+        return False  # a memo not encrypted with our key was not written by our intake
+    return key == row.idempotency_key
 
 
 def _mark_started(engine: Engine, intake_id: int) -> None:

@@ -35,7 +35,7 @@ class Tracked:
 def track(session: Session, platform: Platform, ticket_id: str, secret: str, address: str) -> Tracked:
     """The case when the secret matches (a logged 403 otherwise), throttled per address."""
     ticket_id, secret = ticket_id.strip()[:32], secret.strip()[:64]
-    check_tracking_rate(address)
+    check_tracking_rate(platform.rate_limits, address)
     if not check_secret(platform.settings, ticket_id, secret):
         raise denied(None, f"/track/{ticket_id}", f"wrong tracking secret for {ticket_id}",
                      _("The ticket number or the secret is wrong."))

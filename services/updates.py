@@ -1,21 +1,30 @@
 """Sending a human action's update to its case, and turning the workflow's refusal into a ServiceError
 with a message in the user's language (core.vocabulary.ErrorKind gives its HTTP status).
+
+Every update carries an id made from the actor and the action's id (a hidden field of the form or the
+JSON API's Idempotency-Key), so a retry after a fault is the same update: Temporal answers it with the
+first one's result instead of doing it twice. A fault (a frozen worker, a workflow task failing, the
+server busy) answers 503 within a bounded wait and says the action may still complete.
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import logging
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.enums.v1 import WorkflowExecutionStatus
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from core.i18n import N_, _
+from core.logsetup import client_address
 from core.messages import ActionResult
 from core.vocabulary import ErrorKind
 from services.errors import ServiceError
@@ -24,22 +33,45 @@ from services.temporal import unreachable
 log = logging.getLogger("services.updates")
 
 
-async def send(client: Client, ticket_id: str, update: Callable, payload: Any, where: str = "") -> ActionResult:
+def update_id(action: str, actor_id: str, action_id: str | None) -> str:
+    """The update's id: one per (actor, action id), so nobody else's key can stand for their action."""
+    if not action_id:
+        return f"{action}-{uuid.uuid4().hex}"
+    digest = hashlib.sha256(f"{actor_id}\0{action}\0{action_id}".encode()).hexdigest()[:32]
+    return f"{action}-{digest}"
+
+
+async def send(client: Client, ticket_id: str, update: Callable, payload: Any, where: str = "", *,
+               update_id: str | None = None, timeout: float = 15.0) -> ActionResult:
     """Executes the update and turns a refusal into a ServiceError with a translated message."""
     handle = client.get_workflow_handle(ticket_id)
     try:
-        return await handle.execute_update(update, payload)
+        return await asyncio.wait_for(handle.execute_update(update, payload, id=update_id), timeout)
     except WorkflowUpdateFailedError as err:
         raise refusal(err.cause, payload, where) from None
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError) as err:
+        raise not_confirmed(ticket_id, f"no answer in {timeout:.0f} s ({type(err).__name__})") from None
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
             if await _finished(client, ticket_id):
                 raise ServiceError(ErrorKind.FINISHED, _("This ticket is finished; nothing more can be done on it."),
                                    str(err)) from None
             raise ServiceError(ErrorKind.NOT_FOUND, _("No such ticket."), str(err)) from None
-        if err.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
+        if err.status == RPCStatusCode.UNAVAILABLE:
             raise unreachable(str(err)) from None
-        raise
+        # Anything else (a workflow task failing on a frozen worker, the server busy): the update may
+        # still be carried out later, so say so rather than "failed".
+        raise not_confirmed(ticket_id, f"{err.status.name if err.status else 'RPC'}: {err}") from None
+
+
+def not_confirmed(ticket_id: str, detail: str) -> ServiceError:
+    log.warning("503 action on %s not confirmed: %s", ticket_id, detail)
+    return ServiceError(
+        ErrorKind.UNAVAILABLE,
+        _("The platform did not confirm the action in time. It may still be carried out: look at ticket "
+          "%(ticket)s's history in a minute before doing it again. Sending the same form again is safe; "
+          "it is not done twice.", ticket=ticket_id),
+        detail)
 
 
 async def _finished(client: Client, ticket_id: str) -> bool:
@@ -83,7 +115,7 @@ def refusal(cause: BaseException, payload: Any, where: str = "") -> ServiceError
     if kind == ErrorKind.FORBIDDEN:
         actor = getattr(payload, "actor", None)
         who = f"{actor.id}({actor.role.value}@{actor.unit_id})" if actor else "?"
-        log.warning("403 user=%s path=%s reason=%s", who, where, text)
+        log.warning("403 client=%s user=%s path=%s reason=%s", client_address.get(), who, where, text)
         return ServiceError(ErrorKind.FORBIDDEN, _("Your account may not do this on this ticket."), text)
     if kind == ErrorKind.WRONG_STATE:
         return _wrong_state(details, text)

@@ -29,10 +29,7 @@ def static_files() -> StaticFiles:
 
 
 def error_page(request: Request, exc: ServiceError) -> Response:
-    response = render(request, "error.html", {"error": exc}, status_code=exc.status)
-    if exc.status == 429:
-        response.headers["Retry-After"] = "60"
-    return response
+    return render(request, "error.html", {"error": exc}, status_code=exc.status)
 
 
 def install_error_pages(app: FastAPI) -> None:

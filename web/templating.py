@@ -6,6 +6,7 @@ No template may reference an address outside this site.
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from starlette.responses import HTMLResponse
 
 from core.i18n import HTML_LANG, _, current_locale, translations
+from core.masking import mask_text
 from web import labels
 from web.auth import csrf_token
 
@@ -87,9 +89,11 @@ def build_environment() -> Environment:
         pending_label=labels.pending,
         notice_label=labels.notice,
         category_label=labels.category,
+        masked=mask_text,  # again at display: rows published under older masking rules
         percent=lambda v: "—" if v is None else f"{v * 100:.1f}%",
     )
-    env.globals.update(is_past=is_past)
+    # Each rendered action form names its action once: sending it again (after a 503) is the same update.
+    env.globals.update(is_past=is_past, new_action_id=lambda: uuid.uuid4().hex)
     return env
 
 

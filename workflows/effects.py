@@ -35,20 +35,23 @@ class CaseEffects:
     def __init__(self, state: GrievanceState) -> None:
         self.s = state
         self.seq = 0  # the audit sequence: one per transition, the read model's idempotency key
+        self.trail: list[tuple[int, str, str, str]] = []  # (seq, action, actor id, time) of each audit row
         self.background: list[asyncio.Future] = []  # best-effort activities nobody waits for
 
     async def record(self, actor: Actor, action: AuditAction, before: Stage | None, reason: str = "", *,
                      unit_id: str | None = None, details: dict | None = None) -> None:
         """Every transition: search attributes, and the idempotent audit row and snapshot in the read model."""
         self.seq += 1
+        at = workflow.now()
+        self.trail.append((self.seq, action.value, actor.id, at.isoformat()))
         self.upsert_search_attributes()
         # A copy: a local activity retried after backoff is scheduled again from its input object.
         snapshot = dataclasses.replace(self.s)
         await workflow.execute_local_activity_method(
             ReadModelActivities.record_event,
-            RecordEventInput(ticket_id=self.s.ticket_id, seq=self.seq, at=workflow.now(), actor=actor,
+            RecordEventInput(ticket_id=self.s.ticket_id, seq=self.seq, at=at, actor=actor,
                              action=action.value, state=snapshot, reason=reason, unit_id=unit_id, stage_before=before,
-                             details=details or {}),
+                             details=details or {}, fence=workflow.info().get_current_history_length()),
             start_to_close_timeout=LOCAL_TIMEOUT,
         )
 

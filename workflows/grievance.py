@@ -373,6 +373,11 @@ class GrievanceWorkflow:
     def state(self) -> GrievanceState:
         return self._s
 
+    @workflow.query
+    def audit_trail(self) -> list[tuple[int, str, str, str]]:
+        """(seq, action, actor id, time) of every audit row this case wrote: what the read model must hold."""
+        return list(self._fx.trail)
+
     # ---- stage helpers ----
 
     async def _plan_ruling(self, input: ConsultationRulingInput, item: str | None) -> DispatchPlan:

@@ -20,7 +20,6 @@ from services.uploads import MAX_BYTES, check_photos
 
 MAX_DESCRIPTION = 4000
 MAX_FIELD = 200
-MAX_BODY = 64 * 1024
 
 def number_field(form: dict, name: str, low: float, high: float) -> float | None:
     raw = (form.get(name) or "").strip()
@@ -59,11 +58,7 @@ def date_param(raw: str | None, name: str) -> datetime | None:
 
 async def read_form(request: Request) -> tuple[dict, list[tuple[Attachment, bytes]]]:
     """The fields (form, multipart or JSON) and a validated `media` photo, if any."""
-    content_type = request.headers.get("content-type", "")
-    multipart = content_type.startswith("multipart/")
-    limit = MAX_BYTES + MAX_BODY if multipart else MAX_BODY
-    if int(request.headers.get("content-length") or 0) > limit:
-        raise Open311Error(400, f"the request is larger than {limit // 1024} KB")
+    content_type = request.headers.get("content-type", "")  # size, UTF-8 and characters: http_common.request_guard
     if "application/json" in content_type:
         try:
             body = await request.json()
@@ -89,9 +84,10 @@ async def read_form(request: Request) -> tuple[dict, list[tuple[Attachment, byte
     if any(len(data) > MAX_BYTES for _name, data in files):
         raise Open311Error(400, "media is larger than 5 MB")
     try:
-        media = check_photos(files, limit=1)
-    except ServiceError:
-        raise Open311Error(400, "media must be a JPEG, PNG or WebP photo") from None
+        media = check_photos(files, limit=1, max_pixels=request.app.state.platform.settings.upload_max_pixels)
+    except ServiceError as exc:
+        reason = f" ({exc.detail})" if exc.detail else ""
+        raise Open311Error(400, f"media must be a JPEG, PNG or WebP photo{reason}") from None
     return fields, media
 
 

@@ -10,6 +10,7 @@ from xml.etree import ElementTree as ET
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
+from core.characters import xml_safe
 from services.errors import ServiceError
 
 
@@ -53,7 +54,7 @@ def _element(name: str, value: Any) -> ET.Element:
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     elif value is not None:
-        element.text = str(value)
+        element.text = xml_safe(str(value))  # a control character stored before input was checked
     return element
 
 

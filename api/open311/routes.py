@@ -3,7 +3,8 @@
 formats.py writes JSON and XML, form.py reads a request; this module holds the endpoints.
 
 Field names, statuses and the error format follow the GeoReport v2 specification; every endpoint
-answers in .json and .xml. POST needs an api_key (an ApiToken); reads are public and masked.
+answers in .json and .xml. POST needs an Open311 client's api_key (an ApiToken of scope open311, never an
+account's API token); reads are public and masked.
 Bad input is a 400 `[{code, description}]` and starts nothing.
 """
 
@@ -22,14 +23,16 @@ from sqlmodel import Session, col, or_, select
 from api.open311.form import EMAIL, MAX_DESCRIPTION, MEDIA_URL, date_param, number_field, read_form, text_field
 from api.open311.formats import Open311Error, fmt_of, render, split_format
 from core import catalog
-from core.masking import mask_text
-from core.messages import Actor, Channel, Complainant, Role
+from core.i18n import _
+from core.masking import mask_text, round_coordinate
+from core.messages import Actor, Channel, Complainant, Role, Stage
 from core.models.catalog import CatalogItem, Unit
 from core.models.tickets import Intake, Ticket
 from core.vocabulary import FINAL_STAGES, values
-from http_common.deps import PlatformDep, SessionDep, SettingsDep
+from http_common.deps import PlatformDep, SessionDep, SettingsDep, client_address
 from services import intake, tickets
 from services.accounts import ApiClient, client_for_key
+from services.rate_limits import check_open311_post
 from services.uploads import store
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
@@ -100,7 +103,7 @@ def authenticate(session: Session, api_key: str | None) -> ApiClient:
 async def create_request(fmt: str, request: Request, platform: PlatformDep) -> Response:
     fmt = fmt_of(fmt)
     form, media = await read_form(request)
-    client, item, grievance = await run_in_threadpool(_read_request, platform, form)
+    client, item, grievance = await run_in_threadpool(_read_request, platform, form, client_address(request))
     grievance.attachments = store(platform.settings.data_dir, media)  # validated in read_form; stored once by hash
     key = request.headers.get("idempotency-key") or _derived_key(client, form)
     receipt = await intake.file(platform, grievance, f"open311:{client.token_id}:{key}")
@@ -114,10 +117,11 @@ async def create_request(fmt: str, request: Request, platform: PlatformDep) -> R
     return render(fmt, "requests", body, 201 if receipt.created else 200)
 
 
-def _read_request(platform, form: dict) -> tuple[ApiClient, CatalogItem, intake.IntakeRequest]:
+def _read_request(platform, form: dict, address: str) -> tuple[ApiClient, CatalogItem, intake.IntakeRequest]:
     """The client, the service asked for and the grievance, checked field by field (400 on the first fault)."""
     with Session(platform.engine) as session:
         client = authenticate(session, text_field(form, "api_key"))
+        check_open311_post(platform.rate_limits, client.token_id, address)
         jurisdiction = text_field(form, "jurisdiction_id")
         if jurisdiction and jurisdiction != platform.settings.open311_jurisdiction:
             raise Open311Error(400, f"jurisdiction_id {jurisdiction} is not served here")
@@ -255,7 +259,7 @@ def _request_view(t: Ticket, units: dict[str, str], items: dict[str, str], tz: s
         "status_notes": notes.get(t.stage, _stage_note(t.stage)),
         "service_name": t.item_name or items.get(t.requested_item_code) or None,
         "service_code": t.item_code or t.requested_item_code or None,
-        "description": mask_text(t.description, known),
+        "description": _public_description(t, known),
         "agency_responsible": units.get(t.primary_unit_id or ""),
         "service_notice": None,
         "requested_datetime": _iso(t.received_at, tz),
@@ -264,8 +268,8 @@ def _request_view(t: Ticket, units: dict[str, str], items: dict[str, str], tz: s
         "address": mask_text(t.address, known) or None,
         "address_id": None,
         "zipcode": None,
-        "lat": t.lat,
-        "long": t.lng,
+        "lat": round_coordinate(t.lat),
+        "long": round_coordinate(t.lng),
         "media_url": None,
     }
 
@@ -277,12 +281,23 @@ def _intake_view(intake: Intake, tz: str) -> dict:
     return {
         "service_request_id": intake.ticket_id, "status": "open", "status_notes": _stage_note("received"),
         "service_name": None, "service_code": payload.get("requested_item_code") or None,
-        "description": mask_text(payload.get("description", ""), known),
+        "description": _unreviewed(),
         "agency_responsible": None, "service_notice": None, "requested_datetime": _iso(intake.created_at, tz),
         "updated_datetime": _iso(intake.created_at, tz), "expected_datetime": None,
         "address": mask_text(payload.get("address", ""), known) or None, "address_id": None, "zipcode": None,
-        "lat": payload.get("lat"), "long": payload.get("lng"), "media_url": None,
+        "lat": round_coordinate(payload.get("lat")), "long": round_coordinate(payload.get("lng")), "media_url": None,
     }
+
+
+def _public_description(t: Ticket, known: list[str]) -> str:
+    """Filed text is public, masked, only once a dispatcher has reviewed and dispatched the case."""
+    if t.dispatched_at is None or t.stage == Stage.REJECTED:
+        return _unreviewed()
+    return mask_text(t.description, known)
+
+
+def _unreviewed() -> str:
+    return _("Awaiting review: the description is published once the case has been dispatched.")
 
 
 def _stage_note(stage: str) -> str:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from core.db import ping
+from core.db import DatabaseMissing, check_read_model
 
 router = APIRouter(tags=["health"])
 CHECK_TIMEOUT = 3.0
@@ -33,8 +33,11 @@ async def _temporal(request: Request) -> str:
 
 
 async def _database(request: Request) -> str:
+    """For real: the SQLite file is there and a real table answers (not just `SELECT 1` on any connection)."""
     try:
-        await asyncio.wait_for(run_in_threadpool(ping, request.app.state.platform.engine), CHECK_TIMEOUT)
+        await asyncio.wait_for(run_in_threadpool(check_read_model, request.app.state.platform.engine), CHECK_TIMEOUT)
         return "ok"
+    except DatabaseMissing:
+        return "unavailable: the database file is missing"
     except Exception as exc:
         return f"unavailable: {type(exc).__name__}"

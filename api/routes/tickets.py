@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Header, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import ApiUser, api_user
@@ -22,6 +23,7 @@ from services import actions, intake, notices, tickets, tracking
 from services.accounts import CurrentUser, actor_for, require_role
 from services.actions import ACTIONS, HumanAction
 from services.errors import ServiceError
+from services.rate_limits import check_api_intake
 
 router = APIRouter(prefix="/api/v1", tags=["tickets"])
 Text = Annotated[str, Field(min_length=1, max_length=4000)]
@@ -173,6 +175,7 @@ def _page(result: tickets.Page, user: CurrentUser) -> TicketPage:
 
 @router.post("/tickets", status_code=201, response_model=IntakeOut, summary="File a grievance (idempotent)")
 async def file_ticket(body: IntakeIn, key: IdempotencyKey, platform: PlatformDep, user: ApiUser) -> IntakeOut:
+    await run_in_threadpool(check_api_intake, platform.rate_limits, user.id)
     request = intake.IntakeRequest(
         body.channel, actor_for(user), body.description, address=body.address, lat=body.lat, lng=body.lng,
         category_hint=body.category_hint, street_id=body.street_id,
@@ -242,7 +245,11 @@ def ticket_duplicates(ticket_id: str, request: Request, session: SessionDep, set
 
 def _register(action: HumanAction) -> None:
     async def run(ticket_id: str, body, request: Request, platform, user: CurrentUser) -> ActionOut:
-        result = await actions.perform(platform, user, ticket_id, action.name, body, request.url.path)
+        # A client that retries after a 503 or a lost answer sends the same key: the same update, done once.
+        key = request.headers.get("idempotency-key")
+        if key is not None and not 1 <= len(key) <= 200:
+            raise ServiceError(ErrorKind.BAD_INPUT, _("The Idempotency-Key header must be 1 to 200 characters."))
+        result = await actions.perform(platform, user, ticket_id, action.name, body, request.url.path, key)
         return ActionOut(ticket_id=result.ticket_id, stage=result.stage.value, seq=result.seq)
 
     if action.shape is None:

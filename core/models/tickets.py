@@ -1,7 +1,8 @@
 """Grievance read model: one row per ticket, an append-only audit log, the intake outbox, notices.
 
-Written only by activities (idempotently: events keyed by ticket and sequence, the ticket row
-only moves forward in sequence) and read by lists, dashboards, rates and publication.
+Written only by activities (idempotently: events keyed by ticket and sequence and fenced by the
+workflow task that wrote them, see activities.read_model) and read by lists, dashboards, rates and
+publication.
 """
 
 from datetime import date, datetime
@@ -84,6 +85,7 @@ class TicketEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: str = Field(foreign_key="tickets.id", index=True)
     seq: int
+    fence: int = 0  # the writing workflow task (see Ticket.audit_fence): a newer task's row replaces it
     at: datetime = Field(sa_type=UTCDateTime)
     actor_id: str = ""
     actor_name: str = ""

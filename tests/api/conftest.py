@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session
 from temporalio.worker import Worker
 
 from activities import build_activities
 from app.main import create_app
 from core.config import Settings
-from core.models.users import ApiToken, User
+from core.models.users import ApiToken
 from core.security import hash_token
 from tests.temporal_env import time_skipping_env
 from tests.utils.catalog import seed_small_catalog
@@ -37,8 +37,7 @@ async def api(api_temporal, engine, tmp_path):
     with Session(engine) as session:
         seed_small_catalog(session)
         seed_accounts(session)
-        admin = session.exec(select(User).where(User.username == "admin")).one()
-        session.add(ApiToken(token_hash=hash_token(API_KEY), name="test client", user_id=admin.id,
+        session.add(ApiToken(token_hash=hash_token(API_KEY), name="test client", scope="open311",
                              created_at=datetime.now(UTC)))
         session.commit()
     settings = Settings(temporal_task_queue=f"tq-{uuid.uuid4()}", data_dir=tmp_path, environment="test")

@@ -144,7 +144,7 @@ async def test_a_form_body_with_raw_utf8_keeps_its_chinese(api):
     before = intake_count(api)
     broken = await api.post("/open311/v2/requests.json", content=form.encode("gbk"), headers=headers)
     assert broken.status_code == 400
-    assert broken.json() == [{"code": 400, "description": "the body is not valid UTF-8"}]
+    assert broken.json()[0]["code"] == 400 and "not valid UTF-8" in broken.json()[0]["description"]
     assert intake_count(api) == before
 
 
@@ -155,7 +155,8 @@ async def test_get_request_masks_personal_data_and_reports_status(api):
     assert response.status_code == 200
     [request] = response.json()
     assert request["status"] == "open" and request["service_request_id"] == created
-    assert "13812345678" not in request["description"] and "138****5678" in request["description"]
+    # Not reviewed by a dispatcher yet: a placeholder, not the filed text (tests/security/test_public_outputs.py).
+    assert "13812345678" not in request["description"] and "超市" not in request["description"]
     for field in ("service_name", "service_code", "agency_responsible", "requested_datetime", "updated_datetime",
                   "expected_datetime", "address", "lat", "long", "media_url", "status_notes"):
         assert field in request

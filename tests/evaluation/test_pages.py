@@ -17,7 +17,6 @@ from activities.evaluation import freeze
 from app.main import create_app
 from core.models.users import User
 from core.security import hash_password
-from services.accounts import reset_limits as reset_login_limits
 from tests.evaluation.month import publish
 
 PASSWORD = "test-pass-123"
@@ -35,9 +34,7 @@ def app(october: Session, engine, settings):
                          created_at=now))
     october.commit()
     publish(october, "h3", "楼道违建，街道吹哨后拆除。张* 138****5678")
-    app = create_app(settings, engine=engine)
-    reset_login_limits()
-    return app
+    return create_app(settings, engine=engine)
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from core import evaluation as ev
 from core import reports
 from core.models.evaluation import EvaluationRun, UnitResult
 from tests.evaluation.conftest import configured
+from tests.temporal_env import TEST_CONVERTER
 from workflows.evaluation import (
     SCHEDULE_ID,
     MonthlyEvaluationInput,
@@ -92,7 +93,8 @@ async def test_without_a_month_it_evaluates_the_month_before_the_run(eval_ts_env
     assert [s.frozen.scope for s in summary.scopes] == ["city"] and summary.scopes[0].files == []
     with Session(engine) as session:
         assert reports.find_run(session, expected, "city") is not None
-    await Replayer(workflows=[MonthlyEvaluationWorkflow]).replay_workflow(history)  # deterministic on replay
+    replayer = Replayer(workflows=[MonthlyEvaluationWorkflow], data_converter=TEST_CONVERTER)
+    await replayer.replay_workflow(history)  # deterministic on replay
 
 
 async def test_a_bad_month_fails_the_run_with_the_reason(eval_ts_env, engine, october, settings):

@@ -17,7 +17,9 @@ import httpx
 import pytest
 from temporalio.client import Client, WorkflowExecutionStatus
 
+from core.config import Settings
 from core.messages import Actor, Channel, DispatchInput, GrievanceInput, Role
+from core.payload_codec import data_converter
 from tests.utils.net import free_port
 from workflows.grievance import GrievanceWorkflow
 
@@ -64,8 +66,14 @@ def port_open(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-async def file_case(address: str, ticket_id: str) -> dict:
-    client = await Client.connect(address)
+async def stack_client(env: dict[str, str]) -> Client:
+    """A client with the stack's payload key: PAYLOAD_KEY if set, else the key file `make run` made."""
+    return await Client.connect(f"127.0.0.1:{env['TEMPORAL_DEV_PORT']}",
+                                data_converter=data_converter(Settings(data_dir=Path(env["DATA_DIR"]))))
+
+
+async def file_case(env: dict[str, str], ticket_id: str) -> dict:
+    client = await stack_client(env)
     handle = await client.start_workflow(
         GrievanceWorkflow.run,
         GrievanceInput(ticket_id=ticket_id, channel=Channel.HOTLINE, description="小区路灯不亮，晚上很黑",
@@ -84,8 +92,8 @@ async def file_case(address: str, ticket_id: str) -> dict:
     return await handle.query(GrievanceWorkflow.state)
 
 
-async def describe(address: str, ticket_id: str):
-    client = await Client.connect(address)
+async def describe(env: dict[str, str], ticket_id: str):
+    client = await stack_client(env)
     handle = client.get_workflow_handle(ticket_id)
     return (await handle.describe()).status, await handle.query(GrievanceWorkflow.state)
 
@@ -108,10 +116,9 @@ def _audit_actions(data_dir: Path, ticket_id: str) -> list[str]:
 
 def test_make_run_starts_everything_keeps_data_and_stops_cleanly(tmp_path):
     env = stack_env(tmp_path / "data")
-    address = f"127.0.0.1:{env['TEMPORAL_DEV_PORT']}"
     proc = start_stack(env)
     wait_healthy(env, proc)
-    before = asyncio.run(file_case(address, "2026-1123-900001"))
+    before = asyncio.run(file_case(env, "2026-1123-900001"))
     assert before.stage == "dispatched" and before.accept_deadline and len(before.checkpoints) == 4
     assert port_open(int(env["TEMPORAL_UI_PORT"]))  # the Temporal UI
     out = stop_stack(proc)
@@ -121,7 +128,7 @@ def test_make_run_starts_everything_keeps_data_and_stops_cleanly(tmp_path):
 
     proc = start_stack(env)  # same data dir: the case and its clocks survive
     wait_healthy(env, proc)
-    status, state = asyncio.run(describe(address, "2026-1123-900001"))
+    status, state = asyncio.run(describe(env, "2026-1123-900001"))
     assert status == WorkflowExecutionStatus.RUNNING
     assert state.stage == "dispatched"
     assert (state.accept_deadline, state.closure_deadline) == (before.accept_deadline, before.closure_deadline)

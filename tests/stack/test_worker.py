@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from core.db import create_schema, make_engine
+from tests.temporal_env import TEST_PAYLOAD_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.devserver
@@ -30,7 +31,7 @@ def test_two_workers_share_a_server_and_stop_on_sigterm(dev_server, tmp_path):
     url = f"sqlite:///{tmp_path / 'read-model.db'}"
     create_schema(make_engine(url))
     env = {**os.environ, "TEMPORAL_ADDRESS": dev_server.client.service_client.config.target_host,
-           "DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
+           "DATABASE_URL": url, "PYTHONUNBUFFERED": "1", "PAYLOAD_KEY": TEST_PAYLOAD_KEY}
     workers = [subprocess.Popen([sys.executable, str(ROOT / "worker.py")], cwd=ROOT, env=env, text=True,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in range(2)]
     deadline = time.monotonic() + 30

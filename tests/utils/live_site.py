@@ -21,10 +21,15 @@ from app.main import create_app
 from core.config import Settings
 from core.db import create_schema, make_engine
 from core.models.tickets import Ticket, TicketCounter
-from tests.temporal_env import start_dev_server
+from tests.temporal_env import TEST_PAYLOAD_KEY, start_dev_server
 from tests.utils.catalog import seed_small_catalog
 from tests.web.conftest import seed_accounts
 from workflows.grievance import GrievanceWorkflow
+
+# Every request here comes from 127.0.0.1, and the stack tests file hundreds of cases in seconds.
+LOAD_TEST_LIMITS = {f"rate_limit_{name}": "100000/minute" for name in (
+    "public_report", "whistle_account", "whistle_address", "open311_key", "open311_address", "api_intake",
+    "anonymous_intake", "track", "login_address", "login_account")}
 
 
 def _free_port() -> int:
@@ -41,7 +46,7 @@ class LiveSite(threading.Thread):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.settings = Settings(environment="test", temporal_task_queue=f"browser-{uuid.uuid4()}", data_dir=data_dir,
-                                 centre_unit_id="centre")
+                                 centre_unit_id="centre", payload_key=TEST_PAYLOAD_KEY, **LOAD_TEST_LIMITS)
         self.engine = make_engine(f"sqlite:///{data_dir / 'read-model.db'}")
         self.ready = threading.Event()
         self.error: BaseException | None = None
@@ -72,7 +77,7 @@ class LiveSite(threading.Thread):
                                   activity_executor=executor):
                     app = create_app(self.settings, engine=self.engine, temporal_client=env.client)
                     config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                            lifespan="off")
+                                            lifespan="off", proxy_headers=False)  # as scripts.stack runs it
                     self.server = uvicorn.Server(config)
                     serving = asyncio.create_task(self.server.serve())
                     while not self.server.started and not serving.done():

@@ -27,7 +27,6 @@ from core.config import Settings
 from core.models.tickets import Ticket, TicketCounter
 from core.models.users import User
 from core.security import hash_password
-from services.accounts import reset_limits as reset_login_limits
 from tests.temporal_env import time_skipping_env
 from tests.utils.catalog import UNITS, seed_small_catalog
 from workflows.grievance import GrievanceWorkflow
@@ -66,13 +65,6 @@ async def ts_env():
     env = await time_skipping_env()
     yield env
     await env.shutdown()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_login_limits():
-    reset_login_limits()
-    yield
-    reset_login_limits()
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import pytest
 
 from app.main import SESSION_COOKIE, create_app
 from core.config import Settings
+from tests.temporal_env import TEST_PAYLOAD_KEY
 
 
 async def test_login_page_renders_with_a_csrf_token(site_without_temporal):
@@ -133,7 +134,7 @@ async def test_session_cookie_is_httponly_and_lax(site_without_temporal):
 async def test_session_cookie_is_secure_in_production(seeded, tmp_path):
     import httpx
 
-    settings = Settings(environment="production", secret_key="x" * 40, data_dir=tmp_path)
+    settings = Settings(environment="production", secret_key="x" * 40, data_dir=tmp_path, payload_key=TEST_PAYLOAD_KEY)
     app = create_app(settings, engine=seeded, temporal_client=object())
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver") as client:
         response = await client.get("/login")

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 
+from PIL import Image
 from sqlmodel import Session, func, select
 
 from core.models.tickets import Intake
 from tests.web.conftest import file_public
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64  # the right magic only: enough for the checks made before decoding
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+
+
+def real_photo(fmt: str) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (16, 12), "green").save(out, fmt)
+    return out.getvalue()
 
 
 def _intakes(site) -> int:
@@ -57,7 +65,8 @@ async def test_invalid_fields_re_render_the_form_with_messages(site_without_temp
 async def test_photos_are_stored_by_hash_and_attached(site):
     client = site.client()
     key = _key((await client.get("/report")).text)
-    files = [("photos", ("a.png", PNG, "image/png")), ("photos", ("b.jpg", JPEG, "image/jpeg"))]
+    files = [("photos", ("a.png", real_photo("PNG"), "image/png")),
+             ("photos", ("b.jpg", real_photo("JPEG"), "image/jpeg"))]
     data = {"description": "垃圾堆放在路边很多天", "idempotency_key": key}
     response = await client.submit("/report", data, files=files)
     assert response.status_code == 200
@@ -65,11 +74,12 @@ async def test_photos_are_stored_by_hash_and_attached(site):
     ticket = await site.wait_for(ticket_id)
     attachments = ticket.state["intake"]["attachments"]
     assert [a["content_type"] for a in attachments] == ["image/png", "image/jpeg"]
-    digest = hashlib.sha256(PNG).hexdigest()
-    assert (site.settings.data_dir / "uploads" / digest).read_bytes() == PNG
+    digest = attachments[0]["sha256"]  # of the photo as stored: encoded again, without its metadata
+    stored = (site.settings.data_dir / "uploads" / digest).read_bytes()
+    assert hashlib.sha256(stored).hexdigest() == digest and Image.open(io.BytesIO(stored)).size == (16, 12)
     operator = await site.signed_in("operator")
     download = await operator.get(f"/cases/{ticket_id}/files/{digest}")
-    assert download.status_code == 200 and download.content == PNG
+    assert download.status_code == 200 and download.content == stored
     assert (await operator.get(f"/cases/{ticket_id}/files/{'0' * 64}")).status_code == 404
 
 

@@ -3,7 +3,8 @@
 The first tests run whole cases through every branch that writes history (updates, local and normal
 activities, timers, search attributes) and replay them at once; with UPDATE_HISTORIES=1 they also store
 them under histories/. The last test replays every stored history on the current code: a non-deterministic
-change fails it with the name of the history it broke.
+change fails it with the name of the history it broke. Histories stored since payload encryption
+(`encrypted-*.json`, test key) replay through the codec; the older plaintext ones through the plain converter.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from core.messages import (
     Stage,
     SubmitResultInput,
 )
+from tests.temporal_env import TEST_CONVERTER
 from tests.workflows.conftest import CENTRE, EAST_DISPATCH, EAST_URBAN, ECOLOGY, MARKET, SUPERVISOR
 from tests.workflows.steps import actions, advance_to, finished, logged, rater, received, state, until
 from workflows.grievance import GrievanceWorkflow as W
@@ -42,14 +44,19 @@ from workflows.grievance import GrievanceWorkflow as W
 HISTORIES = Path(__file__).resolve().parent / "histories"
 # Store only new ones (UPDATE_HISTORIES=1 pytest -k <test>): an old history is the proof its patches replay.
 STORED = sorted(HISTORIES.glob("*.json"))
+ENCRYPTED_PREFIX = "encrypted-"
+
+
+def _converter(path: Path) -> DataConverter:
+    return TEST_CONVERTER if path.name.startswith(ENCRYPTED_PREFIX) else DataConverter.default
 
 
 async def _replay_and_store(handle: WorkflowHandle, name: str) -> None:
     history = await handle.fetch_history()
-    await Replayer(workflows=[W]).replay_workflow(history)
+    await Replayer(workflows=[W], data_converter=TEST_CONVERTER).replay_workflow(history)
     if os.environ.get("UPDATE_HISTORIES") == "1":
         HISTORIES.mkdir(exist_ok=True)
-        (HISTORIES / f"{name}.json").write_text(history.to_json() + "\n", encoding="utf-8")
+        (HISTORIES / f"{ENCRYPTED_PREFIX}{name}.json").write_text(history.to_json() + "\n", encoding="utf-8")
 
 
 async def test_case_with_a_bounce_and_an_extension_replays(cases):
@@ -149,20 +156,21 @@ async def test_ruling_that_keeps_the_lead_with_cooperating_units_replays(cases):
 
 def test_at_least_two_histories_are_stored():
     assert len(STORED) >= 2, f"run UPDATE_HISTORIES=1 pytest {Path(__file__).name} to store them"
+    assert any(p.name.startswith(ENCRYPTED_PREFIX) for p in STORED), "no encrypted history is stored"
 
 
 @pytest.mark.parametrize("path", STORED, ids=[p.stem for p in STORED])
 async def test_stored_history_replays_on_the_current_workflow_code(path: Path):
     history = WorkflowHistory.from_json(path.stem, path.read_text(encoding="utf-8"))
-    result = await Replayer(workflows=[W]).replay_workflow(history)
+    result = await Replayer(workflows=[W], data_converter=_converter(path)).replay_workflow(history)
     assert result.replay_failure is None
 
 
 @pytest.mark.parametrize("path", STORED, ids=[p.stem for p in STORED])
-def test_stored_final_state_decodes_on_the_current_messages(path: Path):
+async def test_stored_final_state_decodes_on_the_current_messages(path: Path):
     """Old results carry fields removed since (GrievanceState.history): the dataclass converter ignores them."""
     history = WorkflowHistory.from_json(path.stem, path.read_text(encoding="utf-8"))
     (done,) = [e for e in history.events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED]
     payloads = done.workflow_execution_completed_event_attributes.result.payloads
-    (final,) = DataConverter.default.payload_converter.from_payloads(payloads, [GrievanceState])
+    (final,) = await _converter(path).decode(payloads, [GrievanceState])
     assert isinstance(final, GrievanceState) and final.stage == Stage.CLOSED and final.checkpoints

@@ -30,7 +30,7 @@ from core.messages import (
     SubmitResultInput,
 )
 from core.models.tickets import Ticket, TicketEvent
-from tests.temporal_env import start_dev_server
+from tests.temporal_env import TEST_PAYLOAD_KEY, start_dev_server
 from tests.utils.catalog import seed_small_catalog
 from tests.workflows.conftest import CENTRE, ECOLOGY, SUPERVISOR, citizen, make_input
 from tests.workflows.steps import eventually, sync_probe
@@ -51,7 +51,7 @@ async def dev_env():
 async def _worker(env, database_url: str, task_queue: str, log: Path) -> AsyncIterator[subprocess.Popen]:
     """`python worker.py` as operators run it, configured only through its environment."""
     environ = {**os.environ, "TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
-               "DATABASE_URL": database_url, "TEMPORAL_TASK_QUEUE": task_queue}
+               "DATABASE_URL": database_url, "TEMPORAL_TASK_QUEUE": task_queue, "PAYLOAD_KEY": TEST_PAYLOAD_KEY}
     with log.open("ab") as out:
         proc = subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=environ, stdout=out,
                                 stderr=subprocess.STDOUT)

@@ -1,14 +1,12 @@
-"""Log-in and log-out pages; the session itself is api.auth's."""
+"""Log-in and log-out pages; the session itself is web.auth's (cookie) and services.sessions' (server side)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
 from core.i18n import _
-from core.vocabulary import ErrorKind
-from http_common.deps import SessionDep
-from services.accounts import authenticate, login_allowed
-from services.errors import ServiceError
+from http_common.deps import PlatformDep, SessionDep, client_address
+from services.accounts import authenticate, check_login_rate, record_login
 from web.auth import OptionalUser, end_session, start_session
 from web.routes.common import FormDep, safe_next, see_other, text
 from web.templating import flash, render
@@ -34,13 +32,14 @@ def login_form(request: Request, user: OptionalUser, next: str = ""):
 
 
 @router.post("/login")
-def login(request: Request, form: FormDep, session: SessionDep, user: OptionalUser):
+def login(request: Request, form: FormDep, session: SessionDep, platform: PlatformDep, user: OptionalUser):
     username, password = text(form, "username", 64), str(form.get("password") or "")[:200]
     next_url = safe_next(form.get("next"), "")
-    address = request.client.host if request.client else "unknown"
-    if not login_allowed(address, username):
-        raise ServiceError(ErrorKind.TOO_MANY, _("Too many sign-in attempts. Wait a minute and try again."))
+    address = client_address(request)
+    check_login_rate(platform.rate_limits, address, username)
     account = authenticate(session, username, password) if username and password else None
+    if username:
+        record_login(platform.rate_limits, address, username, succeeded=account is not None)
     if account is None:
         context = {"next": next_url, "error": _("Wrong user name or password."), "username": username}
         return render(request, "login.html", context, status_code=400)

@@ -19,11 +19,12 @@ from core.catalog import CATEGORY_LABELS
 from core.i18n import _
 from core.messages import Actor, Channel, Complainant, Role
 from core.vocabulary import ErrorKind
-from http_common.deps import PlatformDep, SessionDep
+from http_common.deps import PlatformDep, SessionDep, client_address
 from services import intake, uploads
 from services.accounts import actor_for
 from services.errors import ServiceError
 from services.platform import Platform
+from services.rate_limits import check_form_intake
 from services.tickets import streets
 from web.auth import CurrentUser, require_roles
 from web.routes.common import text
@@ -88,6 +89,7 @@ def _grievance(values: dict, channel: Channel, reporter: Actor, whistle_street: 
 
 async def _file(request: Request, platform: Platform, channel: Channel, reporter: Actor,
                 whistle_street: str | None = None):
+    await run_in_threadpool(check_form_intake, platform.rate_limits, channel, reporter.id, client_address(request))
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > uploads.MAX_REQUEST_BYTES:
         raise ServiceError(ErrorKind.TOO_LARGE, _("The photos are too large: at most 3 photos of 5 MB each."))
@@ -110,7 +112,8 @@ async def _file(request: Request, platform: Platform, channel: Channel, reporter
                       status_code=400)
     files = [(f.filename, await f.read(uploads.MAX_BYTES + 1)) for f in form.getlist("photos")
              if isinstance(f, UploadFile) and f.filename]
-    grievance.attachments = uploads.store(platform.settings.data_dir, uploads.check_photos(files))
+    photos = uploads.check_photos(files, max_pixels=platform.settings.upload_max_pixels)
+    grievance.attachments = uploads.store(platform.settings.data_dir, photos)
     key = values["idempotency_key"] or str(uuid.uuid4())
     receipt = await intake.file(platform, grievance, f"{channel.value}:{key}")
     return render(request, "intake_done.html", {"receipt": receipt, "channel": channel.value,

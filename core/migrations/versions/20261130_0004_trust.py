@@ -1,4 +1,5 @@
-"""Trust: token scopes, server-side console sessions, shared rate-limit counters, the audit fence.
+"""Trust: token scopes, server-side console sessions, shared rate-limit counters, the audit fence
+(the workflow task that wrote a case's row and each of its events).
 
 Revision ID: 0004
 Revises: 0003
@@ -28,6 +29,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_api_tokens_scope"), ["scope"], unique=False)
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.add_column(sa.Column("audit_fence", sa.Integer(), nullable=False, server_default="0"))
+    with op.batch_alter_table("ticket_events", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("fence", sa.Integer(), nullable=False, server_default="0"))
     op.create_table(
         "web_sessions",
         sa.Column("id_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -57,6 +60,8 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_web_sessions_expires_at"), table_name="web_sessions")
     op.drop_index(op.f("ix_web_sessions_user_id"), table_name="web_sessions")
     op.drop_table("web_sessions")
+    with op.batch_alter_table("ticket_events", schema=None) as batch_op:
+        batch_op.drop_column("fence")
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.drop_column("audit_fence")
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:
