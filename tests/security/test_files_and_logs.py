@@ -168,7 +168,7 @@ def test_a_decompression_bomb_is_refused_from_its_header(bomb):
 def test_the_pixel_limit_is_a_setting():
     with pytest.raises(ServiceError) as refused:
         uploads.check_photos([("wide.png", png_bytes((2000, 1000)))], max_pixels=1_000_000)
-    assert refused.value.status == 400 and "at most 1 megapixels" in refused.value.message
+    assert refused.value.status == 400 and "最多 1 百万像素" in refused.value.message
     assert uploads.check_photos([("wide.png", png_bytes((1000, 1000)))], max_pixels=1_000_000)
 
 
@@ -184,7 +184,7 @@ async def test_the_public_form_refuses_a_bomb_in_the_users_language_and_stores_n
                 "idempotency_key": key}
         response = await client.submit("/report", form, files=[("photos", ("bomb.png", bomb, "image/png"))])
     assert response.status_code == 400
-    assert "The photo bomb.png has too many pixels" in response.text
+    assert "照片 bomb.png 像素过多" in response.text
     assert not (data / "uploads").exists() or not list((data / "uploads").iterdir())
     engine = make_engine(f"sqlite:///{data / 'grievances.db'}")
     with Session(engine) as session:
@@ -259,7 +259,7 @@ async def test_healthz_notices_that_the_sqlite_file_is_gone(tmp_path):
     assert not (data / "grievances.db").exists()  # and the check did not make an empty one
 
 
-BUSY = "The platform is busy. Please try again in a moment; nothing was saved."
+BUSY = "平台繁忙，本次未保存任何内容，请稍后重试。"  # zh_Hans, the default language
 
 
 async def test_a_write_lock_is_a_clear_503_and_nothing_is_stored(tmp_path):
