@@ -6,6 +6,7 @@ A real dev server and the real worker.py as a child process, frozen with SIGSTOP
 
 from __future__ import annotations
 
+import re
 import signal
 import time
 
@@ -18,7 +19,7 @@ from core.messages import DispatchInput
 from core.models.tickets import TicketEvent
 from services.accounts import issue_token
 from tests.security.faults import settled, until_done
-from tests.web.conftest import seed_accounts
+from tests.web.conftest import WebClient, seed_accounts
 from tests.workflows.conftest import CENTRE
 from workflows.grievance import GrievanceWorkflow
 
@@ -34,6 +35,15 @@ async def api(stack):
     app = create_app(settings, engine=stack.engine, temporal_client=stack.client)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test",
                                  headers={"Authorization": f"Bearer {token}"}) as client:
+        client.app = app
+        yield client
+
+
+@pytest.fixture
+async def console(stack, api):
+    """The console signed in as the ecology handler, on the same app and database as `api`."""
+    async with WebClient(transport=httpx.ASGITransport(app=api.app), base_url="http://test") as client:
+        await client.login("h-ecology")
         yield client
 
 
@@ -83,3 +93,17 @@ async def test_an_action_while_the_worker_is_frozen_answers_503_and_its_retry_is
     assert retry.json()["stage"] == "in_progress"
     await stack.assert_settled(ticket_id)
     assert count(stack, ticket_id, "accepted") == 1
+
+
+async def test_a_console_form_sent_twice_is_one_action(stack, api, console):
+    ticket_id = await dispatched_case(stack)
+    await api.post(f"/api/v1/tickets/{ticket_id}/accept")
+    page = (await console.get(f"/cases/{ticket_id}")).text
+    form = re.search(r'action="/cases/[^/]+/progress".*?name="idempotency_key" value="([^"]+)"', page, re.S)
+    assert form, "the progress form carries its idempotency key"
+    note = {"note": "已约谈店主", "idempotency_key": form.group(1)}
+    for _ in range(2):  # the user presses the button again after a slow answer
+        sent = await console.submit(f"/cases/{ticket_id}/progress", note, form_page=f"/cases/{ticket_id}")
+        assert sent.status_code == 303, sent.text
+    await stack.assert_settled(ticket_id)
+    assert count(stack, ticket_id, "progress") == 1

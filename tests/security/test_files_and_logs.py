@@ -172,16 +172,21 @@ def test_the_pixel_limit_is_a_setting():
     assert uploads.check_photos([("wide.png", png_bytes((1000, 1000)))], max_pixels=1_000_000)
 
 
+async def report_form(client) -> dict[str, str]:
+    """A citizen's report, filled in on a fresh form (its idempotency key included)."""
+    page = await client.get("/report")
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page.text).group(1)
+    return {"description": "建设路饭店油烟很大，晚上十点还在排油烟", "address": "东关街道建设路12号",
+            "name": "张三", "phone": "13812345678", "street_id": "s-east-1", "category": "ecology",
+            "idempotency_key": key}
+
+
 async def test_the_public_form_refuses_a_bomb_in_the_users_language_and_stores_nothing(tmp_path, bomb):
     data = tmp_path / "data"
     read_model(data)
     app = create_app(Settings(environment="test", data_dir=data, temporal_address=f"127.0.0.1:{free_port()}"))
     async with web_client(app) as client:
-        page = await client.get("/report")
-        key = re.search(r'name="idempotency_key" value="([^"]+)"', page.text).group(1)
-        form = {"description": "建设路饭店油烟很大，晚上十点还在排油烟", "address": "东关街道建设路12号",
-                "name": "张三", "phone": "13812345678", "street_id": "s-east-1", "category": "ecology",
-                "idempotency_key": key}
+        form = await report_form(client)
         response = await client.submit("/report", form, files=[("photos", ("bomb.png", bomb, "image/png"))])
     assert response.status_code == 400
     assert "照片 bomb.png 像素过多" in response.text
@@ -269,11 +274,7 @@ async def test_a_write_lock_is_a_clear_503_and_nothing_is_stored(tmp_path):
                         web_db_busy_timeout=0.3, temporal_task_queue=f"q-{uuid.uuid4()}")
     app = create_app(settings)
     async with web_client(app) as client:
-        page = await client.get("/report")
-        key = re.search(r'name="idempotency_key" value="([^"]+)"', page.text).group(1)
-        form = {"description": "建设路饭店油烟很大，晚上十点还在排油烟", "address": "东关街道建设路12号",
-                "name": "张三", "phone": "13812345678", "street_id": "s-east-1", "category": "ecology",
-                "idempotency_key": key}
+        form = await report_form(client)
         token = await client.csrf("/report")
         holder = sqlite3.connect(data / "grievances.db", isolation_level=None)
         holder.execute("BEGIN IMMEDIATE")  # another writer holds the lock past the web's busy timeout

@@ -20,28 +20,16 @@ from starlette.requests import Request
 
 from app.main import create_app
 from core.config import Settings
-from core.db import create_schema, make_engine
+from core.db import make_engine
 from core.models.users import RateCounter
 from http_common.deps import client_address
 from scripts.stack import web_command
-from tests.utils.catalog import seed_small_catalog
 from tests.utils.net import free_port
-from tests.web.conftest import PASSWORD, WebClient, seed_accounts
+from tests.web.conftest import PASSWORD, WebClient
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCKED = "Too many sign-in attempts for this account or from this address."
 
-
-@pytest.fixture
-def db_file(tmp_path: Path) -> Path:
-    path = tmp_path / "read-model.db"
-    engine = make_engine(f"sqlite:///{path}")
-    create_schema(engine)
-    with Session(engine) as session:
-        seed_small_catalog(session)
-        seed_accounts(session)
-    engine.dispose()
-    return path
 
 
 @pytest.fixture

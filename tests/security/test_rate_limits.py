@@ -13,9 +13,7 @@ import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -24,14 +22,13 @@ from sqlmodel import Session, func, select
 from app.main import create_app
 from core.config import Settings
 from core.db import create_schema, make_engine
-from core.models.tickets import Intake, TicketCounter
+from core.models.tickets import Intake
 from core.models.users import RateCounter
 from services.accounts import issue_open311_key, issue_token
 from services.rate_limits import RateLimits, SqlCounterStorage
 from tests.temporal_env import time_skipping_env
-from tests.utils.catalog import seed_small_catalog
 from tests.utils.postgres import TempPostgres, pg_bin
-from tests.web.conftest import WebClient, seed_accounts
+from tests.web.conftest import WebClient
 
 ROOT = Path(__file__).resolve().parents[2]
 OPEN311 = {"service_code": "MK-002", "description": "超市卖过期牛奶", "address_string": "东关街道建设路12号"}
@@ -43,20 +40,6 @@ async def temporal():
     yield env
     await env.shutdown()
 
-
-@pytest.fixture
-def db_file(tmp_path: Path) -> Path:
-    path = tmp_path / "read-model.db"
-    engine = make_engine(f"sqlite:///{path}")
-    create_schema(engine)
-    with Session(engine) as session:
-        seed_small_catalog(session)
-        seed_accounts(session)
-        # Tests share the Temporal server: each starts its ticket numbers elsewhere.
-        session.add(TicketCounter(day=datetime.now(ZoneInfo("Asia/Shanghai")).date(), last=uuid.uuid4().int % 900_000))
-        session.commit()
-    engine.dispose()
-    return path
 
 
 @pytest.fixture

@@ -81,7 +81,7 @@ async def case_action(request: Request, ticket_id: str, action: str, form: FormD
     except ValueError:
         raise ServiceError(ErrorKind.NOT_FOUND, _("No such action.")) from None
     body = action_inputs.parse_form(spec.shape, fields(form))
-    action_id = form.get("action_id") if isinstance(form.get("action_id"), str) else None
+    action_id = form.get("idempotency_key") if isinstance(form.get("idempotency_key"), str) else None
     result = await actions.perform(platform, user, ticket_id, spec.name, body, request.url.path, action_id)
     flash(request, _("Done: %(action)s (ticket %(ticket)s).", action=_(spec.done), ticket=result.ticket_id))
     return see_other(safe_next(form.get("next"), f"/cases/{result.ticket_id}"))
