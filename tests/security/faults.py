@@ -46,6 +46,27 @@ class WorkerProcess:
     def signal(self, sig: int) -> None:
         self.proc.send_signal(sig)
 
+    async def idle(self, quiet: float = 1.0, timeout: float = 30) -> None:
+        """Returns once the worker has used (almost) no CPU for `quiet` seconds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            start = self.cpu_seconds()
+            await asyncio.sleep(quiet)
+            if self.cpu_seconds() - start < 0.1 * quiet:
+                return
+        raise AssertionError("the worker never went idle")
+
+    async def busy_for(self, seconds: float, timeout: float = 30) -> None:
+        """Returns once the worker has used `seconds` of CPU from now (it is inside a slow statement)."""
+        start, deadline = self.cpu_seconds(), time.monotonic() + timeout
+        while self.cpu_seconds() - start < seconds:
+            assert time.monotonic() < deadline, "the worker never got busy"
+            await asyncio.sleep(0.05)
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def kill(self) -> None:
         self.proc.kill()
         self.proc.wait(10)

@@ -11,14 +11,24 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import sqlite3
 import time
 
 import pytest
 from temporalio.client import Client
 
-from core.messages import AcceptInput, DispatchInput, EscalateInput, ProgressInput
+from core.messages import (
+    AcceptInput,
+    DispatchInput,
+    EscalateInput,
+    ProgressInput,
+    RateInput,
+    Rating,
+    ReviewInput,
+    SubmitResultInput,
+)
 from tests.security.faults import FREEZE_SECONDS, WorkerProcess, until_done
-from tests.workflows.conftest import CENTRE, ECOLOGY, SUPERVISOR
+from tests.workflows.conftest import CENTRE, ECOLOGY, SUPERVISOR, citizen
 from workflows.grievance import GrievanceWorkflow
 
 CASES = 8
@@ -64,6 +74,51 @@ async def chaos(worker: WorkerProcess) -> None:
     await asyncio.sleep(1.5)
     worker.kill()
     worker.start()
+
+
+# A slow disk, as SQL: the "closed" row's insert computes for seconds before its transaction can commit.
+SLOW_CLOSED_INSERT = """
+CREATE TRIGGER slow_closed AFTER INSERT ON ticket_events WHEN NEW.action = 'closed'
+BEGIN
+    SELECT count(*) FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 25000000)
+                          SELECT x FROM c);
+END
+"""
+
+
+async def test_a_workflow_task_that_times_out_after_its_first_audit_write_leaves_no_phantom(stack):
+    """A rating writes "rated" then "closed" in one workflow task. "rated" commits; the worker freezes
+    inside "closed" past the task timeout. The retried task writes both again, at its own time: the
+    table must hold the retry's rows, not the first attempt's."""
+    [ticket_id] = await stack.start_cases(1)
+    handle = stack.client.get_workflow_handle(ticket_id)
+    deadline = time.monotonic() + 120
+    for name, update, arg in handling_steps(ticket_id):
+        await until_done(handle, update, arg, f"{ticket_id}-{name}", deadline)
+    await stack.worker.idle()  # dispatching retrains routing: let it finish, so the next CPU used is the insert
+    with sqlite3.connect(stack.settings.data_dir / "read-model.db") as db:
+        db.execute(SLOW_CLOSED_INSERT)
+    rating = asyncio.create_task(until_done(handle, GrievanceWorkflow.rate,
+                                            RateInput(actor=citizen(ticket_id), rating=Rating.SATISFIED),
+                                            f"{ticket_id}-rate", deadline))
+    await stack.worker.busy_for(1.0)  # "rated" is committed; the worker is inside the "closed" insert
+    stack.worker.signal(signal.SIGSTOP)
+    await asyncio.sleep(FREEZE_SECONDS)
+    stack.worker.signal(signal.SIGCONT)
+    await rating
+    trail = await stack.assert_settled(ticket_id)
+    assert {"rated", "closed"} <= {entry[1] for entry in trail}
+
+
+def handling_steps(ticket_id: str) -> list[tuple]:
+    """Dispatch, accept, submit, approve: the case then waits for the complainant's rating."""
+    return [
+        ("dispatch", GrievanceWorkflow.dispatch,
+         DispatchInput(actor=CENTRE, item_code="MK-001", primary_unit_id="dept-ecology")),
+        ("accept", GrievanceWorkflow.accept, AcceptInput(actor=ECOLOGY)),
+        ("submit", GrievanceWorkflow.submit_result, SubmitResultInput(actor=ECOLOGY, summary="已整改到位")),
+        ("review", GrievanceWorkflow.review, ReviewInput(actor=CENTRE, approve=True)),
+    ]
 
 
 async def test_the_audit_table_equals_every_workflow_after_freezes_and_kills(stack):
