@@ -122,7 +122,10 @@ def pdf_text(data: bytes) -> str:
     """The text drawn on the pages, decoded through the embedded font's ToUnicode map (2-byte codes)."""
     cmap = {int(code, 16): chr(int(uni, 16)) for code, uni in re.findall(rb"<([0-9A-F]{4})> <([0-9A-F]{4,8})>", data)}
     lines = []
-    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+    # Each stream is read by its declared /Length: compressed bytes may themselves contain "endstream".
+    streams = [data[m.end():m.end() + int(m.group(1))]
+               for m in re.finditer(rb"/Length (\d+)[^>]*>>\s*stream\r?\n", data)]
+    for stream in streams:
         try:
             content = zlib.decompress(stream)
         except zlib.error:
