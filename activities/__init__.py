@@ -26,6 +26,7 @@ def build_activities(engine: Engine, settings: Settings) -> list:
     routing = RoutingActivities(engine, settings)
     return [
         deadlines.compute_deadlines,
+        deadlines.plan_clocks,
         notices.send_notice,
         publication.publish_case,
         publication.propose_catalog_change,

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from core.clock_plans import handling_origin
 from core.config import Settings
 from core.durations import DurationError, parse_duration
 from core.models.calendar import CalendarDay
@@ -40,6 +41,21 @@ class ComputedDeadlines:
     calendar_fallback: bool = False
 
 
+@dataclass
+class PlanClocksInput:
+    dispatched_at: datetime
+    acceptance: str
+    checkpoints: list[str]
+
+
+@dataclass
+class PlannedClocks:
+    accept_deadline: datetime
+    origin: datetime  # where the checkpoints count from (core.clock_plans.handling_origin)
+    checkpoints: list[datetime]
+    calendar_fallback: bool = False
+
+
 class DeadlineActivities:
     def __init__(self, engine: Engine, settings: Settings) -> None:
         self.engine = engine
@@ -58,15 +74,28 @@ class DeadlineActivities:
         return self._calendar
 
     @activity.defn
+    def plan_clocks(self, input: PlanClocksInput) -> PlannedClocks:
+        """A first dispatch's clocks in one call: the acceptance limit, then the checkpoints from the origin."""
+        calendar = self.calendar()
+        accept = calendar.add(input.dispatched_at, _duration(input.acceptance))
+        origin = handling_origin(input.dispatched_at, accept.at, input.acceptance)
+        dues = [calendar.add(origin, _duration(offset)) for offset in input.checkpoints]
+        return PlannedClocks(accept.at, origin, [d.at for d in dues],
+                             accept.fallback or any(d.fallback for d in dues))
+
+    @activity.defn
     def compute_deadlines(self, input: ComputeDeadlinesInput) -> ComputedDeadlines:
         calendar = self.calendar()
         times, fallback = [], False
         for request in input.requests:
-            try:
-                duration = parse_duration(request.duration)
-            except DurationError as exc:
-                raise ApplicationError(str(exc), type="BadInput", non_retryable=True) from exc
-            computed = calendar.add(request.start, duration)
+            computed = calendar.add(request.start, _duration(request.duration))
             times.append(computed.at)
             fallback = fallback or computed.fallback
         return ComputedDeadlines(times=times, calendar_fallback=fallback)
+
+
+def _duration(text: str):
+    try:
+        return parse_duration(text)
+    except DurationError as exc:
+        raise ApplicationError(str(exc), type="BadInput", non_retryable=True) from exc

@@ -8,15 +8,18 @@ window and default are settings (core.config.Settings), never defaulted here.
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 
 from core.config import defaults
 from core.durations import parse_duration, parse_plan
 from core.messages import ClockPlan
 
 DEFAULT_TIERS: dict[str, dict[str, str]] = {
-    # Urgent (e.g. gas smell, burst water main): accept in 2 working hours, close the next day.
-    "urgent": {"acceptance": "2wh", "closure": "1d", "checkpoints": "6h,12h,18h,1d"},
-    # The standard seven-day closure (七天办结) with checkpoints on days 1, 3, 5 and 7.
+    # Urgent (e.g. gas smell, burst water main): round the clock, nights and holidays too: accept within
+    # 2 hours, close the next day.
+    "urgent": {"acceptance": "2h", "closure": "1d", "checkpoints": "6h,12h,18h,1d"},
+    # The standard seven-day closure (七天办结, calendar days as in the seeds' cities) with checkpoints on
+    # days 1, 3, 5 and 7; acceptance within one working day.
     "standard": {"acceptance": "1wd", "closure": "7d", "checkpoints": "1d,3d,5d,7d"},
     # Complex, multi-department cases: 15 working days, checkpoints spread across them.
     "complex": {"acceptance": "1wd", "closure": "15wd", "checkpoints": "3wd,7wd,11wd,15wd"},
@@ -25,6 +28,22 @@ DEFAULT_TIERS: dict[str, dict[str, str]] = {
 
 class ClockPlanError(ValueError):
     pass
+
+
+def handling_origin(dispatched_at: datetime, accept_deadline: datetime, acceptance: str) -> datetime:
+    """Where the closure clock and its checkpoints start counting: the dispatch, moved on by the days off
+    that lay before the acceptance limit.
+
+    A unit cannot be asked to work before it is asked to accept: a weekend or a holiday between dispatch and
+    the acceptance limit does not count against its seven days. The days off are what the working-time
+    acceptance limit took beyond the same amount of calendar time ("1wd" from Friday 16:00 is Monday 16:00,
+    two days beyond Saturday 16:00). Plans in working days are unchanged by this; acceptance in calendar
+    time ("2h") never moves it.
+    """
+    nominal = parse_duration(acceptance)
+    calendar_unit = {"working_days": "days", "working_hours": "hours"}.get(nominal.unit, nominal.unit)
+    plain = dispatched_at + timedelta(**{calendar_unit: nominal.amount})
+    return dispatched_at + max(timedelta(0), accept_deadline - plain)
 
 
 def load_tiers(override_json: str | None = None) -> dict[str, dict[str, str]]:

@@ -321,6 +321,7 @@ class GrievanceState:
     cooperating: list[UnitRef] = field(default_factory=list)
     district_id: str | None = None
     dispatched_at: datetime | None = None
+    clock_origin: datetime | None = None  # where the checkpoints count from (core.clock_plans.handling_origin)
     accept_deadline: datetime | None = None
     accepted_at: datetime | None = None
     response_failed: bool = False

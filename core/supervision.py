@@ -1,7 +1,8 @@
 """The four supervision checkpoints (督办节点): is the case lagging, and what colour does it turn.
 
 Rules: checkpoint 1 expects the case accepted; checkpoints 2 and 3 expect progress since the previous
-checkpoint; checkpoint 4 (the closure deadline) expects the result submitted. A lag after a good
+checkpoint; checkpoint 4 (the closure deadline) expects the result submitted. No checkpoint judges a duty
+before it is due: a case not accepted before its acceptance limit is not lagging. A lag after a good
 checkpoint is yellow, a second lag in a row is red, a lag at the last checkpoint is red and overdue.
 Deterministic: no I/O here.
 """
@@ -14,11 +15,15 @@ from core.messages import Colour, GrievanceState
 from core.vocabulary import SUBMITTED_STAGES
 
 
-def assess(state: GrievanceState, index: int) -> tuple[bool, str]:
-    """(lagging, why) at checkpoint `index` (1-based)."""
+def assess(state: GrievanceState, index: int, *, waits_for_acceptance_limit: bool = True) -> tuple[bool, str]:
+    """(lagging, why) at checkpoint `index` (1-based). `waits_for_acceptance_limit` is False only where a
+    case replays its history from before that rule."""
     if state.stage in SUBMITTED_STAGES:
         return False, "result submitted"
     if state.accepted_at is None:
+        due = state.checkpoints[index - 1].due
+        if waits_for_acceptance_limit and state.accept_deadline is not None and due < state.accept_deadline:
+            return False, "acceptance not yet due"
         return True, "not accepted"
     if index == len(state.checkpoints):
         return True, "not completed by the closure deadline"

@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from core.messages import SYSTEM_ACTOR, Checkpoint, Colour, GrievanceState, Rating, Stage
     from core.vocabulary import CLOCKED_STAGES, FINAL_STAGES, AuditAction, Detail
     from workflows.effects import CaseEffects
+    from workflows.patches import FAIR_CLOCKS
 
 Fire = Callable[[], Awaitable[None]]
 
@@ -52,7 +53,13 @@ class CaseClocks:
             except TimeoutError:
                 pass
         async with self._lock:
-            if self._next_clock()[0] == due:  # still due after any update that ran meanwhile
+            if workflow.patched(FAIR_CLOCKS):
+                # Fire what is due now: an update that ran meanwhile may have replaced the clock chosen
+                # above with another one due at the same time (an acceptance by a checkpoint's due time).
+                due, fire = self._next_clock()
+                if due is not None and due <= workflow.now():
+                    await fire()
+            elif self._next_clock()[0] == due:  # still due after any update that ran meanwhile
                 await fire()
 
     def _next_clock(self) -> tuple[datetime | None, Fire | None]:
@@ -79,7 +86,8 @@ class CaseClocks:
 
     async def _on_checkpoint(self, checkpoint: Checkpoint) -> None:
         s = self._s
-        lagging, why = supervision.assess(s, checkpoint.index)
+        lagging, why = supervision.assess(s, checkpoint.index,
+                                          waits_for_acceptance_limit=workflow.patched(FAIR_CLOCKS))
         colour = supervision.colour_after(s, checkpoint.index, lagging)
         checkpoint.colour, checkpoint.lagging, checkpoint.note = colour, lagging, why
         s.colour = colour

@@ -16,7 +16,13 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.deadlines import ComputeDeadlinesInput, DeadlineActivities, DeadlineRequest
+    from activities.deadlines import (
+        ComputeDeadlinesInput,
+        DeadlineActivities,
+        DeadlineRequest,
+        PlanClocksInput,
+        PlannedClocks,
+    )
     from activities.notices import NoticeActivities, SendNoticeInput
     from activities.publication import ProposeCatalogChangeInput, PublicationActivities, PublishCaseInput
     from activities.read_model import ReadModelActivities, RecordEventInput
@@ -81,6 +87,16 @@ class CaseEffects:
         )
         self.s.calendar_fallback = self.s.calendar_fallback or computed.calendar_fallback
         return computed.times
+
+    async def plan_clocks(self, dispatched_at: datetime) -> PlannedClocks:
+        """A first dispatch's acceptance limit and checkpoints, in one local activity."""
+        clock = self.s.clock
+        planned = await workflow.execute_local_activity_method(
+            DeadlineActivities.plan_clocks, PlanClocksInput(dispatched_at, clock.acceptance, list(clock.checkpoints)),
+            start_to_close_timeout=LOCAL_TIMEOUT,
+        )
+        self.s.calendar_fallback = self.s.calendar_fallback or planned.calendar_fallback
+        return planned
 
     async def propose_routing(self) -> RoutingProposal | None:
         intake = self.s.intake

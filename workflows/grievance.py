@@ -46,10 +46,9 @@ with workflow.unsafe.imports_passed_through():
     from core.vocabulary import PENDING_BOUNCE, PENDING_CONSULTATION, PENDING_EXTENSION, AuditAction, Detail
     from workflows.clocks import Acting, CaseClocks
     from workflows.effects import CaseEffects
+    from workflows.patches import RULING_KEEPS_COOPERATING
     from workflows.transitions import CaseTransitions
 
-# workflow.patched ids: behaviour changes that running cases and stored histories replay around.
-RULING_KEEPS_COOPERATING = "consultation-ruling-keeps-cooperating"
 
 
 @workflow.defn

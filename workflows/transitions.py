@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from core.vocabulary import AuditAction, Detail
     from workflows.effects import CaseEffects
+    from workflows.patches import FAIR_CLOCKS
 
 
 class CaseTransitions:
@@ -57,9 +58,21 @@ class CaseTransitions:
         self.adopt(plan)
         s.district_id = plan.primary.district_id or s.district_id
         s.stage, s.accepted_at, s.response_failed = Stage.DISPATCHED, None, False
+        if first and s.dispatched_at is None and workflow.patched(FAIR_CLOCKS):
+            await self._start_clocks(plan)
+            return
         if first and s.dispatched_at is None:
             await self.start_closure_clock(plan)
         (s.accept_deadline,) = await self.fx.deadlines([(workflow.now(), plan.clock.acceptance)])
+
+    async def _start_clocks(self, plan: DispatchPlan) -> None:
+        """A first dispatch: the acceptance limit, and the checkpoints from where the unit could start work."""
+        s = self.s
+        s.clock, s.dispatched_at = plan.clock, workflow.now()
+        planned = await self.fx.plan_clocks(s.dispatched_at)
+        s.accept_deadline, s.clock_origin = planned.accept_deadline, planned.origin
+        s.checkpoints = [Checkpoint(index=i + 1, due=due) for i, due in enumerate(planned.checkpoints)]
+        s.closure_deadline = planned.checkpoints[-1]
 
     def adopt(self, plan: DispatchPlan) -> None:
         """The plan's item and units, with the stage, acceptance and clocks left as they are."""

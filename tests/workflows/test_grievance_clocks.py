@@ -48,7 +48,8 @@ async def test_standard_tier_plans_acceptance_in_one_working_day_and_four_checkp
     s = await state(handle)
 
     assert s.clock.tier == "standard" and s.clock.acceptance == "1wd"
-    assert [c.due - s.dispatched_at for c in s.checkpoints] == [timedelta(days=d) for d in (1, 3, 5, 7)]
+    # Counted from where the unit could start work: the dispatch, moved on by days off before acceptance.
+    assert [c.due - s.clock_origin for c in s.checkpoints] == [timedelta(days=d) for d in (1, 3, 5, 7)]
     assert s.closure_deadline == s.checkpoints[-1].due
     # One working day: a whole number of days later (more over weekends and holidays), same time of day.
     assert s.accept_deadline - s.dispatched_at >= timedelta(days=1)

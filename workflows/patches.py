@@ -1,0 +1,12 @@
+"""The workflow.patched ids: behaviour changes that running cases and stored histories replay around.
+
+A case started before a change replays its history the old way and takes the new way from its next
+workflow task on (Temporal records the patch marker then). Never reuse or rename an id.
+"""
+
+RULING_KEEPS_COOPERATING = "consultation-ruling-keeps-cooperating"
+# Issue 17, fair clocks: the closure counts from the first moment the unit could be asked to work
+# (one local activity plans the acceptance limit and the checkpoints); no checkpoint judges an
+# acceptance that is not yet due; a timer's event carries its due time; an acceptance overdue is an
+# escalation in the audit log too; the clock loop fires what is due when it wakes.
+FAIR_CLOCKS = "fair-clocks"
