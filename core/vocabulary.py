@@ -89,6 +89,7 @@ class Detail(StrEnum):
     INDEX = "index"
     COLOUR = "colour"
     LAGGING = "lagging"
+    FIRED_AT = "fired_at"  # a clock's event carries its due time; when the timer actually fired, apart
 
 
 A, D = AuditAction, Detail
@@ -109,8 +110,10 @@ DETAIL_KEYS: dict[AuditAction, tuple[Detail, ...]] = {
     A.RESULT_SUBMITTED: (D.OUTCOME, D.ON_TIME),
     A.RATED: (D.RATING, D.SOURCE, D.SCORE),
     A.CLOSED: (D.OUTCOME, D.RATING, D.ON_TIME, D.REOPENED),
-    A.CHECKPOINT: (D.INDEX, D.COLOUR, D.LAGGING),
-    A.RATING_TIMEOUT: (D.RATING, D.SOURCE),
+    A.CHECKPOINT: (D.INDEX, D.COLOUR, D.LAGGING, D.FIRED_AT),
+    A.RATING_TIMEOUT: (D.RATING, D.SOURCE, D.FIRED_AT),
+    A.ACCEPTANCE_OVERDUE: (D.FIRED_AT,),
+    A.ESCALATED: (D.FIRED_AT,),
 }
 del A, D
 

@@ -20,7 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.effects import CaseEffects
     from workflows.patches import FAIR_CLOCKS
 
-Fire = Callable[[], Awaitable[None]]
+Fire = Callable[[datetime], Awaitable[None]]  # called with the clock's due time
 
 
 class CaseClocks:
@@ -58,9 +58,9 @@ class CaseClocks:
                 # above with another one due at the same time (an acceptance by a checkpoint's due time).
                 due, fire = self._next_clock()
                 if due is not None and due <= workflow.now():
-                    await fire()
+                    await fire(due)
             elif self._next_clock()[0] == due:  # still due after any update that ran meanwhile
-                await fire()
+                await fire(due)
 
     def _next_clock(self) -> tuple[datetime | None, Fire | None]:
         s, clocks = self._s, []
@@ -69,22 +69,25 @@ class CaseClocks:
         if s.stage in CLOCKED_STAGES and s.dispatched_at:
             checkpoint = next((c for c in s.checkpoints if c.colour is None), None)
             if checkpoint is not None:
-                clocks.append((checkpoint.due, lambda c=checkpoint: self._on_checkpoint(c)))
+                clocks.append((checkpoint.due, lambda due, c=checkpoint: self._on_checkpoint(c, due)))
         if s.stage == Stage.RATING and s.rating_deadline:
             clocks.append((s.rating_deadline, self._on_rating_timeout))
         return min(clocks, key=lambda c: c[0]) if clocks else (None, None)
 
     # ---- what each clock does ----
 
-    async def _on_acceptance_overdue(self) -> None:
+    async def _on_acceptance_overdue(self, due: datetime) -> None:
         s = self._s
         s.response_failed, s.escalated = True, True
         await self._fx.record(SYSTEM_ACTOR, AuditAction.ACCEPTANCE_OVERDUE, s.stage,
-                              "not accepted within the time limit", unit_id=s.primary.id)
+                              "not accepted within the time limit", unit_id=s.primary.id, **_fired(due))
+        if workflow.patched(FAIR_CLOCKS):  # the escalated flag has its event: flag and figures agree
+            await self._fx.record(SYSTEM_ACTOR, AuditAction.ESCALATED, s.stage, "not accepted within the time limit",
+                                  unit_id=s.primary.id, **_fired(due))
         await self._fx.notify("acceptance_overdue", "supervisor", f"{s.primary.name} has not accepted in time")
         await self._fx.notify("acceptance_overdue", "unit", "accept this ticket now: the acceptance limit has passed")
 
-    async def _on_checkpoint(self, checkpoint: Checkpoint) -> None:
+    async def _on_checkpoint(self, checkpoint: Checkpoint, due: datetime) -> None:
         s = self._s
         lagging, why = supervision.assess(s, checkpoint.index,
                                           waits_for_acceptance_limit=workflow.patched(FAIR_CLOCKS))
@@ -95,12 +98,13 @@ class CaseClocks:
         if overdue:
             s.overdue, s.escalated = True, True
         unit = s.primary.id if s.primary else s.dispatch_owner_id
-        await self._fx.record(SYSTEM_ACTOR, AuditAction.CHECKPOINT, s.stage, why, unit_id=unit,
+        fired = _fired(due)
+        await self._fx.record(SYSTEM_ACTOR, AuditAction.CHECKPOINT, s.stage, why, unit_id=unit, at=fired["at"],
                               details={Detail.INDEX: checkpoint.index, Detail.COLOUR: colour.value,
-                                       Detail.LAGGING: lagging})
+                                       Detail.LAGGING: lagging, **fired["details"]})
         if overdue:
             await self._fx.record(SYSTEM_ACTOR, AuditAction.ESCALATED, s.stage, "overdue at the closure deadline",
-                                  unit_id=unit)
+                                  unit_id=unit, **fired)
         await self._notify_checkpoint(checkpoint.index, colour, why, overdue=overdue)
 
     async def _notify_checkpoint(self, index: int, colour: Colour, why: str, *, overdue: bool) -> None:
@@ -113,13 +117,21 @@ class CaseClocks:
         elif colour == Colour.YELLOW:
             await self._fx.notify("checkpoint_yellow", "unit", f"checkpoint {index}: {why}")
 
-    async def _on_rating_timeout(self) -> None:
+    async def _on_rating_timeout(self, due: datetime) -> None:
         s, default = self._s, self._s.clock.rating_default
         s.rating = Rating(default) if default else None
         s.rating_source = "timeout"
+        fired = _fired(due)
         await self._fx.record(SYSTEM_ACTOR, AuditAction.RATING_TIMEOUT, Stage.RATING, "no rating within the window",
-                              unit_id=s.primary.id, details={Detail.RATING: default, Detail.SOURCE: "timeout"})
-        await self._close()
+                              unit_id=s.primary.id, at=fired["at"],
+                              details={Detail.RATING: default, Detail.SOURCE: "timeout", **fired["details"]})
+        await self._close(due)
+
+
+def _fired(due: datetime) -> dict:
+    """A clock's event is stamped with its due time; when the timer really fired (later after an outage)
+    goes beside it, so an outage across month end leaves the event in the month it belongs to."""
+    return {"at": due, "details": {Detail.FIRED_AT: workflow.now().isoformat()}}
 
 
 class Acting:

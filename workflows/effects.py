@@ -45,10 +45,13 @@ class CaseEffects:
         self.background: list[asyncio.Future] = []  # best-effort activities nobody waits for
 
     async def record(self, actor: Actor, action: AuditAction, before: Stage | None, reason: str = "", *,
-                     unit_id: str | None = None, details: dict | None = None) -> None:
-        """Every transition: search attributes, and the idempotent audit row and snapshot in the read model."""
+                     unit_id: str | None = None, details: dict | None = None, at: datetime | None = None) -> None:
+        """Every transition: search attributes, and the idempotent audit row and snapshot in the read model.
+
+        `at` is when it happened, now unless a clock says otherwise (a timer fires late after an outage:
+        its event belongs to its due time, and so to that day's and month's figures)."""
         self.seq += 1
-        at = workflow.now()
+        at = at or workflow.now()
         self.trail.append((self.seq, action.value, actor.id, at.isoformat()))
         self.upsert_search_attributes()
         # A copy: a local activity retried after backoff is scheduled again from its input object.

@@ -100,10 +100,11 @@ class CaseTransitions:
         await self._plan_checkpoints(now)
         await self.fx.record(actor, AuditAction.REOPENED, Stage.RATING, reason, unit_id=s.primary.id)
 
-    async def close(self) -> None:
+    async def close(self, at: datetime | None = None) -> None:
+        """Closed now, or at `at` when the rating window's clock closes it (its due time, however late it fired)."""
         s = self.s
-        s.stage, s.closed_at = Stage.CLOSED, workflow.now()
-        await self.fx.record(SYSTEM_ACTOR, AuditAction.CLOSED, Stage.RATING, unit_id=s.primary.id,
+        s.stage, s.closed_at = Stage.CLOSED, at or workflow.now()
+        await self.fx.record(SYSTEM_ACTOR, AuditAction.CLOSED, Stage.RATING, unit_id=s.primary.id, at=s.closed_at,
                               details={Detail.OUTCOME: s.outcome.value if s.outcome else "",
                                        Detail.RATING: s.rating.value if s.rating else "",
                                        Detail.ON_TIME: self.on_time(), Detail.REOPENED: s.reopen_count})

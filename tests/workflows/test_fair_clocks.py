@@ -7,18 +7,26 @@ the shared server of the other workflow tests keeps its date.
 
 from __future__ import annotations
 
+import asyncio
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import Session
+from temporalio.worker import Worker
 
+from activities import build_activities
 from core import supervision
-from core.messages import AcceptInput, Checkpoint, GrievanceState, Stage
+from core.config import Settings
+from core.messages import AcceptInput, Checkpoint, DispatchInput, GrievanceState, Stage
 from core.models.calendar import CalendarDay
-from tests.temporal_env import time_skipping_env
-from tests.workflows.conftest import ECOLOGY, HOUSING, make_input
-from tests.workflows.steps import actions, advance_to, dispatched, logged, state
+from tests.temporal_env import start_dev_server, time_skipping_env
+from tests.utils.catalog import seed_small_catalog
+from tests.workflows.conftest import CENTRE, ECOLOGY, HOUSING, TrackedHarness, _idle, make_input
+from tests.workflows.steps import actions, advance_to, dispatched, events_of, eventually, logged, state
 from workflows.grievance import GrievanceWorkflow
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -129,3 +137,47 @@ def test_a_checkpoint_before_the_acceptance_limit_does_not_judge_acceptance():
     assert supervision.assess(s, 1) == (False, "acceptance not yet due")
     assert supervision.assess(s, 2) == (True, "not accepted")  # due at the acceptance limit itself
     assert supervision.assess(s, 1, waits_for_acceptance_limit=False) == (True, "not accepted")
+
+
+@asynccontextmanager
+async def worker(h):
+    with ThreadPoolExecutor(max_workers=4) as executor:
+        async with Worker(h.client, task_queue=h.task_queue, workflows=[GrievanceWorkflow],
+                          activities=build_activities(h.engine, h.settings), activity_executor=executor):
+            yield
+
+
+# Minute clocks on a real dev server: the time-skipping server cannot let a timer come due while no worker
+# runs (it holds its time still until the workflow task is taken), so the outage is a real one here.
+MINUTE_CLOCKS = '{"standard": {"acceptance": "1m", "closure": "7d", "checkpoints": "1d,3d,5d,7d"}}'
+OUTAGE = timedelta(seconds=8)
+
+
+@pytest.fixture
+async def dev_env():
+    env = await start_dev_server()
+    yield env
+    await env.shutdown()
+
+
+@pytest.mark.devserver
+async def test_a_clock_that_fires_late_after_an_outage_keeps_its_due_time(dev_env, engine):
+    with Session(engine) as session:
+        seed_small_catalog(session)
+    settings = Settings(clock_plans=MINUTE_CLOCKS, rating_default="satisfied")
+    h = TrackedHarness(dev_env, dev_env.client, f"tq-{uuid.uuid4()}", engine, settings)
+    async with worker(h):
+        handle = await h.start()
+        await logged(h, handle.id, lambda found: found[:2] == ["received", "routed"])
+        await handle.execute_update(GrievanceWorkflow.dispatch, DispatchInput(
+            actor=CENTRE, item_code="MK-001", primary_unit_id="dept-ecology"))
+        s = await state(handle)
+        await eventually(lambda: _idle(handle), bool, timeout=60)
+    pause = s.accept_deadline + OUTAGE - datetime.now(s.accept_deadline.tzinfo)
+    await asyncio.sleep(pause.total_seconds())  # the stack is down when the acceptance limit passes
+    async with worker(h):
+        await logged(h, handle.id, lambda found: "escalated" in found)
+        overdue, escalated = events_of(h, handle.id, "acceptance_overdue") + events_of(h, handle.id, "escalated")
+        await handle.terminate("test finished")
+    assert overdue.at == escalated.at == s.accept_deadline
+    assert datetime.fromisoformat(overdue.details["fired_at"]) - s.accept_deadline >= OUTAGE

@@ -7,7 +7,7 @@ notices and the search attributes the Temporal UI shows.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from core.messages import AcceptInput, Colour, ProgressInput, Stage, SubmitResultInput
 from tests.workflows.conftest import ECOLOGY
@@ -177,7 +177,9 @@ async def test_case_not_accepted_at_checkpoint_one_is_yellow_and_red_at_checkpoi
     assert s.colour == Colour.YELLOW and s.stage == Stage.DISPATCHED
     await _shows(cases, handle, "dispatched", "yellow", False)
     (first,) = await recorded(cases, handle.id, "checkpoint")
+    fired = first.details.pop("fired_at")  # when the timer really fired; the event carries its due time
     assert first.details == {"index": 1, "colour": "yellow", "lagging": True}
+    assert first.at == dues[0] and datetime.fromisoformat(fired) >= dues[0]
     yellow = await eventually(sync_probe(lambda: _kinds(cases, handle.id, "checkpoint_yellow")), bool)
     assert yellow == [("checkpoint_yellow", "unit", "dept-ecology")]
 
