@@ -46,6 +46,7 @@ class PlanClocksInput:
     dispatched_at: datetime
     acceptance: str
     checkpoints: list[str]
+    bounce_window: str = ""
 
 
 @dataclass
@@ -54,6 +55,7 @@ class PlannedClocks:
     origin: datetime  # where the checkpoints count from (core.clock_plans.handling_origin)
     checkpoints: list[datetime]
     calendar_fallback: bool = False
+    bounce_deadline: datetime | None = None
 
 
 class DeadlineActivities:
@@ -77,25 +79,27 @@ class DeadlineActivities:
     def plan_clocks(self, input: PlanClocksInput) -> PlannedClocks:
         """A first dispatch's clocks in one call: the acceptance limit, then the checkpoints from the origin."""
         calendar = self.calendar()
-        accept = calendar.add(input.dispatched_at, _duration(input.acceptance))
+        accept = _add(calendar, input.dispatched_at, input.acceptance)
         origin = handling_origin(input.dispatched_at, accept.at, input.acceptance)
-        dues = [calendar.add(origin, _duration(offset)) for offset in input.checkpoints]
-        return PlannedClocks(accept.at, origin, [d.at for d in dues],
-                             accept.fallback or any(d.fallback for d in dues))
+        dues = [_add(calendar, origin, offset) for offset in input.checkpoints]
+        bounce = _add(calendar, input.dispatched_at, input.bounce_window) if input.bounce_window else None
+        return PlannedClocks(accept.at, origin, [d.at for d in dues], accept.fallback or any(d.fallback for d in dues),
+                             bounce.at if bounce else None)
 
     @activity.defn
     def compute_deadlines(self, input: ComputeDeadlinesInput) -> ComputedDeadlines:
         calendar = self.calendar()
         times, fallback = [], False
         for request in input.requests:
-            computed = calendar.add(request.start, _duration(request.duration))
+            computed = _add(calendar, request.start, request.duration)
             times.append(computed.at)
             fallback = fallback or computed.fallback
         return ComputedDeadlines(times=times, calendar_fallback=fallback)
 
 
-def _duration(text: str):
+def _add(calendar: WorkCalendar, start: datetime, duration: str):
+    """A bad or too long duration fails at once: retried, it would hold the case's lock for good."""
     try:
-        return parse_duration(text)
-    except DurationError as exc:
+        return calendar.add(start, parse_duration(duration))
+    except (DurationError, ValueError) as exc:
         raise ApplicationError(str(exc), type="BadInput", non_retryable=True) from exc

@@ -121,6 +121,7 @@ class RoutingActivities:
             tiers=self.tiers,
             rating_window=self.settings.rating_window,
             rating_default=self.settings.rating_default,
+            settings=self.settings,
         )
         return DispatchPlan(
             item_code=item.code,

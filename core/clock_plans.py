@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from core.config import defaults
+from core.config import Settings, defaults
 from core.durations import parse_duration, parse_plan
 from core.messages import ClockPlan
 
@@ -40,9 +41,7 @@ def handling_origin(dispatched_at: datetime, accept_deadline: datetime, acceptan
     two days beyond Saturday 16:00). Plans in working days are unchanged by this; acceptance in calendar
     time ("2h") never moves it.
     """
-    nominal = parse_duration(acceptance)
-    calendar_unit = {"working_days": "days", "working_hours": "hours"}.get(nominal.unit, nominal.unit)
-    plain = dispatched_at + timedelta(**{calendar_unit: nominal.amount})
+    plain = dispatched_at + parse_duration(acceptance).as_calendar()
     return dispatched_at + max(timedelta(0), accept_deadline - plain)
 
 
@@ -79,6 +78,7 @@ def resolve(
     tiers: dict[str, dict[str, str]] | None = None,
     rating_window: str | None = None,
     rating_default: str | None = None,
+    settings: Settings | None = None,
 ) -> ClockPlan:
     """The tier's plan with the item's overrides. A dispatch passes the settings' rating window and default;
     a caller that only validates limits may leave them out and gets Settings' declared defaults."""
@@ -98,9 +98,22 @@ def resolve(
         checkpoints=[str(d) for d in parse_plan(checkpoints)],
         rating_window=rating_window,
         rating_default=rating_default,
+        **plan_rules(settings or declared),
     )
     validate_plan(plan.acceptance, plan.closure, ",".join(plan.checkpoints), f"tier {tier}")
     return plan
+
+
+def plan_rules(settings: Settings) -> dict:
+    """The extension and bounce rules a dispatch writes into the case's plan (the workflow cannot read
+    settings)."""
+    choices = [c.strip() for c in settings.extension_choices.split(",") if c.strip()]
+    for duration in [*choices, *([settings.bounce_window] if settings.bounce_window else [])]:
+        parse_duration(duration)  # a mistyped setting fails the dispatch's activity, not a later ruling
+    offset = datetime.now(ZoneInfo(settings.timezone)).utcoffset() or timedelta(0)
+    return {"extension_choices": choices, "extension_max_count": settings.extension_max_count,
+            "extension_cutoff": settings.extension_cutoff, "utc_offset_minutes": int(offset.total_seconds() // 60),
+            "bounce_window": settings.bounce_window}
 
 
 def _scaled_plan(closure: str) -> str:

@@ -36,6 +36,14 @@ class Settings(BaseSettings):
     # Grievance rules (data, not code): tiers as JSON (see core.clock_plans), the rating window and
     # what a silent complainant counts as ("satisfied", "basically_satisfied", "dissatisfied" or "").
     clock_plans: str | None = None
+    # Extensions a unit may ask for (the only lengths offered), how many it may be granted per case, and
+    # the local time after which no request is taken that day (Xining: 17:00; empty: none).
+    extension_choices: str = "1wd,2wd,3wd,5wd,10wd"
+    extension_max_count: int = Field(2, ge=0)
+    extension_cutoff: str = "17:00"
+    # A unit may bounce a case back (退单) within this time of its dispatch to it; its acceptance clock
+    # waits while the bounce is ruled on.
+    bounce_window: str = "1wd"
     rating_window: str = "3d"
     rating_default: str = "satisfied"
     centre_unit_id: str = "centre"  # the city dispatch centre that receives every new case

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 UNITS = {"m": "minutes", "h": "hours", "d": "days", "wh": "working_hours", "wd": "working_days"}
 _PATTERN = re.compile(r"^\s*(\d{1,4})\s*(wh|wd|m|h|d)\s*$")
@@ -24,6 +25,12 @@ class Duration:
     def __str__(self) -> str:
         short = {v: k for k, v in UNITS.items()}[self.unit]
         return f"{self.amount}{short}"
+
+    def as_calendar(self) -> timedelta:
+        """The same amount of calendar time ("1wd" -> one day, "2wh" -> two hours): what working time
+        becomes when every hour counts."""
+        unit = {"working_days": "days", "working_hours": "hours"}.get(self.unit, self.unit)
+        return timedelta(**{unit: self.amount})
 
 
 def parse_duration(text: str) -> Duration:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -275,20 +275,45 @@ def _reject_input(s: GrievanceState, i: Any, now: datetime) -> None:
 
 def _bounce_input(s: GrievanceState, i: Any, now: datetime) -> None:
     require_reason(i.reason)
+    if s.bounce_deadline is not None and now > s.bounce_deadline:
+        window = s.clock.bounce_window if s.clock else ""
+        raise fail(f"a bounce is asked within {window} of the dispatch", WRONG_STATE, bounce_window=window)
     if not i.claimed_item_code:
         raise fail("name the catalog item that applies instead", BAD_INPUT, field="claimed_item_code")
     if i.claimed_item_code == s.item_code:
         raise fail("the claimed item is the one this ticket was dispatched under", BAD_INPUT)
 
 
+# No extension, whatever a plan allows, may reach further than this (a calendar equivalent: "4000wh" would
+# keep the deadline activity scanning years of calendar and hold the case).
+LONGEST_EXTENSION = timedelta(days=60)
+
+
 def _extension_input(s: GrievanceState, i: Any, now: datetime) -> None:
     require_reason(i.reason)
     try:
-        parse_duration(i.extra)
+        extra = parse_duration(i.extra)
     except DurationError as exc:
         raise fail(str(exc), BAD_INPUT, field="extra") from None
+    plan = s.clock
+    if plan is not None and plan.extension_choices and i.extra not in plan.extension_choices:
+        raise fail(f"an extension is one of {', '.join(plan.extension_choices)}", BAD_INPUT, field="extra",
+                   choices=list(plan.extension_choices))
+    if extra.as_calendar() > LONGEST_EXTENSION:
+        raise fail(f"an extension is at most {LONGEST_EXTENSION.days} days", BAD_INPUT, field="extra")
+    if plan is not None and plan.extension_max_count and s.extension_count >= plan.extension_max_count:
+        raise fail(f"at most {plan.extension_max_count} extensions per case", WRONG_STATE,
+                   limit=plan.extension_max_count)
     if s.closure_deadline and now >= s.closure_deadline:
         raise fail("an extension is requested before the closure deadline", WRONG_STATE)
+    if plan is not None and plan.extension_cutoff and _local_clock(now, plan) >= plan.extension_cutoff:
+        raise fail(f"extension requests are taken until {plan.extension_cutoff}", WRONG_STATE,
+                   cutoff=plan.extension_cutoff)
+
+
+def _local_clock(now: datetime, plan: Any) -> str:
+    """The city's local time of day as "HH:MM" (the plan carries its UTC offset: no time zone files here)."""
+    return (now + timedelta(minutes=plan.utc_offset_minutes)).strftime("%H:%M")
 
 
 def _reassign_input(s: GrievanceState, i: Any, now: datetime) -> None:

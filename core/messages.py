@@ -145,6 +145,14 @@ class ClockPlan:
     checkpoints: list[str]  # four offsets from dispatch; the last is the closure deadline
     rating_window: str
     rating_default: str  # a Rating value, or "" to leave a silent case unrated
+    # Extension rules, resolved from settings at dispatch (empty on plans made before they existed):
+    # the lengths a unit may ask for, how many it may be granted, and the local time of day after which
+    # a request waits for the next day (Xining's 17:00), with the city's offset from UTC in minutes.
+    extension_choices: list[str] = field(default_factory=list)
+    extension_max_count: int = 0
+    extension_cutoff: str = ""
+    utc_offset_minutes: int = 0
+    bounce_window: str = ""  # how long after its dispatch a unit may bounce the case back (empty: no limit)
 
 
 @dataclass
@@ -323,6 +331,7 @@ class GrievanceState:
     dispatched_at: datetime | None = None
     clock_origin: datetime | None = None  # where the checkpoints count from (core.clock_plans.handling_origin)
     accept_deadline: datetime | None = None
+    bounce_deadline: datetime | None = None  # the unit dispatched to may bounce the case until then
     accepted_at: datetime | None = None
     response_failed: bool = False
     closure_deadline: datetime | None = None
@@ -342,6 +351,7 @@ class GrievanceState:
     rating_source: str = ""
     street_score: int | None = None
     reopen_count: int = 0
+    extension_count: int = 0  # extensions granted
     closed_at: datetime | None = None
     duplicate_of: str | None = None
     calendar_fallback: bool = False

@@ -15,11 +15,15 @@ from core.messages import Colour, GrievanceState
 from core.vocabulary import SUBMITTED_STAGES
 
 
-def assess(state: GrievanceState, index: int, *, waits_for_acceptance_limit: bool = True) -> tuple[bool, str]:
+def assess(state: GrievanceState, index: int, *, waits_for_acceptance_limit: bool = True,
+           bounce_counts_as_answer: bool = False) -> tuple[bool, str]:
     """(lagging, why) at checkpoint `index` (1-based). `waits_for_acceptance_limit` is False only where a
-    case replays its history from before that rule."""
+    case replays its history from before that rule; `bounce_counts_as_answer` when a bounce waits for its
+    ruling (the unit has answered: it says the case is not its own)."""
     if state.stage in SUBMITTED_STAGES:
         return False, "result submitted"
+    if state.accepted_at is None and bounce_counts_as_answer:
+        return False, "bounce requested, waiting for the ruling"
     if state.accepted_at is None:
         due = state.checkpoints[index - 1].due
         if waits_for_acceptance_limit and state.accept_deadline is not None and due < state.accept_deadline:

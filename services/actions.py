@@ -188,3 +188,9 @@ def allowed_actions(user: CurrentUser, ticket: Ticket, settings: Settings) -> se
     return {name for name in ACTIONS if permitted(name, state, actor)}
 
 
+
+
+def extension_choices(ticket: Ticket, settings: Settings) -> list[str]:
+    """The extensions the case's own plan offers (written at dispatch), else today's settings."""
+    planned = ((ticket.state or {}).get("clock") or {}).get("extension_choices")
+    return list(planned) if planned else [c.strip() for c in settings.extension_choices.split(",") if c.strip()]

@@ -124,10 +124,24 @@ def refusal(cause: BaseException, payload: Any, where: str = "") -> ServiceError
         return ServiceError(ErrorKind.MISSING_REASON, _("Please give %(what)s.", what=_(label)), text)
     if kind == ErrorKind.NOT_ON_CATALOG:
         return ServiceError(ErrorKind.NOT_ON_CATALOG, _("The responsibility catalog does not allow this."), text)
+    if details.get("field") == "extra":
+        choices = "、".join(details.get("choices") or [])
+        message = (_("Choose the extra time from the list: %(choices)s.", choices=choices) if choices
+                   else _("This extension is too long."))
+        return ServiceError(ErrorKind.BAD_INPUT, message, text)
     return ServiceError(ErrorKind.BAD_INPUT, _("The input was not accepted."), text)
 
 
 def _wrong_state(details: dict, text: str) -> ServiceError:
+    if "limit" in details:
+        message = _("This case has had the most extensions a case may have (%(count)s).", count=details["limit"])
+        return ServiceError(ErrorKind.WRONG_STATE, message, text)
+    if "bounce_window" in details:
+        return ServiceError(ErrorKind.WRONG_STATE, _("The time for bouncing this case back has passed: accept it, "
+                                                     "or ask a supervisor to reassign it."), text)
+    if "cutoff" in details:
+        return ServiceError(ErrorKind.WRONG_STATE, _("Extension requests are taken until %(time)s each day.",
+                                                     time=details["cutoff"]), text)
     pending, stage = details.get("pending"), details.get("stage")
     if pending in PENDING_WORDS:
         what = _(PENDING_WORDS[pending])

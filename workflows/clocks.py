@@ -16,9 +16,9 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from core import supervision
     from core.messages import SYSTEM_ACTOR, Checkpoint, Colour, GrievanceState, Rating, Stage
-    from core.vocabulary import CLOCKED_STAGES, FINAL_STAGES, AuditAction, Detail
+    from core.vocabulary import CLOCKED_STAGES, FINAL_STAGES, PENDING_BOUNCE, AuditAction, Detail
     from workflows.effects import CaseEffects
-    from workflows.patches import FAIR_CLOCKS
+    from workflows.patches import BOUNCE_RULES, FAIR_CLOCKS
 
 Fire = Callable[[datetime], Awaitable[None]]  # called with the clock's due time
 
@@ -64,7 +64,8 @@ class CaseClocks:
 
     def _next_clock(self) -> tuple[datetime | None, Fire | None]:
         s, clocks = self._s, []
-        if s.stage == Stage.DISPATCHED and s.accept_deadline and not s.response_failed:
+        if s.stage == Stage.DISPATCHED and s.accept_deadline and not s.response_failed \
+                and not (self._bounce_waits() and workflow.patched(BOUNCE_RULES)):
             clocks.append((s.accept_deadline, self._on_acceptance_overdue))
         if s.stage in CLOCKED_STAGES and s.dispatched_at:
             checkpoint = next((c for c in s.checkpoints if c.colour is None), None)
@@ -73,6 +74,10 @@ class CaseClocks:
         if s.stage == Stage.RATING and s.rating_deadline:
             clocks.append((s.rating_deadline, self._on_rating_timeout))
         return min(clocks, key=lambda c: c[0]) if clocks else (None, None)
+
+    def _bounce_waits(self) -> bool:
+        """A bounce asked in time is the unit's answer: its acceptance is not due while the ruling waits."""
+        return self._s.pending is not None and self._s.pending.kind == PENDING_BOUNCE
 
     # ---- what each clock does ----
 
@@ -89,7 +94,8 @@ class CaseClocks:
 
     async def _on_checkpoint(self, checkpoint: Checkpoint, due: datetime) -> None:
         s = self._s
-        lagging, why = supervision.assess(s, checkpoint.index,
+        bounce_waits = self._bounce_waits() and workflow.patched(BOUNCE_RULES)
+        lagging, why = supervision.assess(s, checkpoint.index, bounce_counts_as_answer=bounce_waits,
                                           waits_for_acceptance_limit=workflow.patched(FAIR_CLOCKS))
         colour = supervision.colour_after(s, checkpoint.index, lagging)
         checkpoint.colour, checkpoint.lagging, checkpoint.note = colour, lagging, why

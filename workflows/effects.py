@@ -95,7 +95,8 @@ class CaseEffects:
         """A first dispatch's acceptance limit and checkpoints, in one local activity."""
         clock = self.s.clock
         planned = await workflow.execute_local_activity_method(
-            DeadlineActivities.plan_clocks, PlanClocksInput(dispatched_at, clock.acceptance, list(clock.checkpoints)),
+            DeadlineActivities.plan_clocks,
+            PlanClocksInput(dispatched_at, clock.acceptance, list(clock.checkpoints), clock.bounce_window),
             start_to_close_timeout=LOCAL_TIMEOUT,
         )
         self.s.calendar_fallback = self.s.calendar_fallback or planned.calendar_fallback

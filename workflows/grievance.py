@@ -7,7 +7,7 @@ clock a durable timer of clocks.py. Deterministic: all I/O goes through the acti
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 
@@ -46,7 +46,7 @@ with workflow.unsafe.imports_passed_through():
     from core.vocabulary import PENDING_BOUNCE, PENDING_CONSULTATION, PENDING_EXTENSION, AuditAction, Detail
     from workflows.clocks import Acting, CaseClocks
     from workflows.effects import CaseEffects
-    from workflows.patches import RULING_KEEPS_COOPERATING
+    from workflows.patches import BOUNCE_RULES, EXTENSION_RULES, RULING_KEEPS_COOPERATING
     from workflows.transitions import CaseTransitions
 
 
@@ -175,7 +175,11 @@ class GrievanceWorkflow:
             self.validate_rule_bounce(input)
             bouncing_unit, before = self._s.primary.id, self._s.stage
             if not input.approve:
-                self._s.pending = None
+                request, self._s.pending = self._s.pending, None
+                if self._s.stage == Stage.DISPATCHED and self._s.accept_deadline and workflow.patched(BOUNCE_RULES):
+                    # The acceptance clock waited while the bounce did: the unit gets back what it had left.
+                    left = max(timedelta(0), self._s.accept_deadline - request.at)
+                    self._s.accept_deadline = workflow.now() + left
                 await self._fx.record(input.actor, AuditAction.BOUNCE_DENIED, before, input.reason,
                                       unit_id=bouncing_unit)
                 return self._result()
@@ -219,11 +223,14 @@ class GrievanceWorkflow:
                                       unit_id=self._s.primary.id)
                 return self._result()
             old = self._s.closure_deadline
-            unfired = [c for c in self._s.checkpoints if c.colour is None]
-            moved = await self._fx.deadlines([(c.due, request.extra) for c in unfired])
-            for checkpoint, due in zip(unfired, moved, strict=True):
-                checkpoint.due = due
-            self._s.closure_deadline = self._s.checkpoints[-1].due
+            if workflow.patched(EXTENSION_RULES):
+                await self._move.extend(request.extra)
+            else:
+                unfired = [c for c in self._s.checkpoints if c.colour is None]
+                moved = await self._fx.deadlines([(c.due, request.extra) for c in unfired])
+                for checkpoint, due in zip(unfired, moved, strict=True):
+                    checkpoint.due = due
+                self._s.closure_deadline = self._s.checkpoints[-1].due
             await self._fx.record(input.actor, AuditAction.EXTENSION_APPROVED, before, input.reason,
                                   unit_id=self._s.primary.id,
                                   details={Detail.EXTRA: request.extra, Detail.OLD_DEADLINE: _iso(old),

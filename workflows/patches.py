@@ -10,3 +10,11 @@ RULING_KEEPS_COOPERATING = "consultation-ruling-keeps-cooperating"
 # acceptance that is not yet due; a timer's event carries its due time; an acceptance overdue is an
 # escalation in the audit log too; the clock loop fires what is due when it wakes.
 FAIR_CLOCKS = "fair-clocks"
+# Issue 17, extensions: a grant is counted; one ruled after the closure deadline runs from the ruling
+# (a fifth checkpoint watches it) and lifts the overdue mark the waiting earned, instead of keeping the
+# passed deadline.
+EXTENSION_RULES = "extension-rules"
+# Issue 17, bounces: a bounce is asked within its window after dispatch; while it waits for a ruling the
+# acceptance clock and the checkpoints do not count it as unaccepted; a denial gives the unit back the
+# acceptance time it had left when it asked.
+BOUNCE_RULES = "bounce-rules"

@@ -24,7 +24,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from core.vocabulary import AuditAction, Detail
     from workflows.effects import CaseEffects
-    from workflows.patches import FAIR_CLOCKS
+    from workflows.patches import BOUNCE_RULES, FAIR_CLOCKS
 
 
 class CaseTransitions:
@@ -63,6 +63,11 @@ class CaseTransitions:
             return
         if first and s.dispatched_at is None:
             await self.start_closure_clock(plan)
+        if plan.clock.bounce_window and workflow.patched(BOUNCE_RULES):
+            # The unit it now goes to gets its own acceptance limit and bounce window.
+            s.accept_deadline, s.bounce_deadline = await self.fx.deadlines(
+                [(workflow.now(), plan.clock.acceptance), (workflow.now(), plan.clock.bounce_window)])
+            return
         (s.accept_deadline,) = await self.fx.deadlines([(workflow.now(), plan.clock.acceptance)])
 
     async def _start_clocks(self, plan: DispatchPlan) -> None:
@@ -71,6 +76,7 @@ class CaseTransitions:
         s.clock, s.dispatched_at = plan.clock, workflow.now()
         planned = await self.fx.plan_clocks(s.dispatched_at)
         s.accept_deadline, s.clock_origin = planned.accept_deadline, planned.origin
+        s.bounce_deadline = planned.bounce_deadline
         s.checkpoints = [Checkpoint(index=i + 1, due=due) for i, due in enumerate(planned.checkpoints)]
         s.closure_deadline = planned.checkpoints[-1]
 
@@ -90,6 +96,23 @@ class CaseTransitions:
         dues = await self.fx.deadlines([(start, offset) for offset in self.s.clock.checkpoints])
         self.s.checkpoints = [Checkpoint(index=i + 1, due=due) for i, due in enumerate(dues)]
         self.s.closure_deadline = dues[-1]
+
+    async def extend(self, extra: str) -> None:
+        """A granted extension. In time, every checkpoint still ahead moves by it. Ruled after the closure
+        deadline, it runs from the ruling, watched by one more checkpoint, and the overdue mark the unit got
+        while its timely request waited is lifted."""
+        s = self.s
+        unfired = [c for c in s.checkpoints if c.colour is None]
+        if unfired:
+            moved = await self.fx.deadlines([(c.due, extra) for c in unfired])
+            for checkpoint, due in zip(unfired, moved, strict=True):
+                checkpoint.due = due
+        else:
+            (due,) = await self.fx.deadlines([(workflow.now(), extra)])
+            s.checkpoints.append(Checkpoint(index=len(s.checkpoints) + 1, due=due))
+            s.overdue = False
+        s.closure_deadline = s.checkpoints[-1].due
+        s.extension_count += 1
 
     async def reopen(self, actor: Actor, reason: str) -> None:
         """Dissatisfied: the same unit handles it again, once, on a fresh closure clock."""

@@ -40,7 +40,8 @@ async def api(api_temporal, engine, tmp_path):
         session.add(ApiToken(token_hash=hash_token(API_KEY), name="test client", scope="open311",
                              created_at=datetime.now(UTC)))
         session.commit()
-    settings = Settings(temporal_task_queue=f"tq-{uuid.uuid4()}", data_dir=tmp_path, environment="test")
+    settings = Settings(extension_cutoff="", temporal_task_queue=f"tq-{uuid.uuid4()}", data_dir=tmp_path,
+                        environment="test")
     app = create_app(settings, engine=engine, temporal_client=api_temporal.client)
     with ThreadPoolExecutor(max_workers=8) as executor:
         async with Worker(api_temporal.client, task_queue=settings.temporal_task_queue,

@@ -69,7 +69,8 @@ async def ts_env():
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(environment="test", temporal_task_queue=f"web-{uuid.uuid4()}", data_dir=tmp_path,
+    return Settings(environment="test", extension_cutoff="", temporal_task_queue=f"web-{uuid.uuid4()}",
+                    data_dir=tmp_path,
                     centre_unit_id="centre")
 
 

@@ -64,10 +64,17 @@ def make_input(ticket_id: str, **overrides) -> GrievanceInput:
 
 
 @pytest.fixture
-async def harness(ts_env, engine):
+def harness_settings() -> Settings:
+    """The tests' city also offers calendar-day extensions and takes requests at any hour, so no test
+    depends on the time of day the suite runs (tests/workflows/test_extensions.py keeps the defaults)."""
+    return Settings(rating_default="satisfied", extension_choices="1wd,2wd,3wd,5wd,10wd,3d", extension_cutoff="")
+
+
+@pytest.fixture
+async def harness(ts_env, engine, harness_settings):
     with Session(engine) as session:
         seed_small_catalog(session)
-    settings = Settings(rating_default="satisfied")
+    settings = harness_settings
     task_queue = f"tq-{uuid.uuid4()}"
     with ThreadPoolExecutor(max_workers=8) as executor:
         async with Worker(

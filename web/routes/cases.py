@@ -24,7 +24,6 @@ from web.routes.common import FormDep, fields, safe_next, see_other
 from web.templating import flash, render
 
 router = APIRouter()
-EXTENSIONS = ("1wd", "2wd", "3wd", "5wd", "7d", "15d")
 NEEDS_CATALOG = {Action.DISPATCH, Action.REQUEST_BOUNCE, Action.RULE_BOUNCE, Action.REASSIGN,
                  Action.RULE_CONSULTATION}
 
@@ -47,7 +46,7 @@ def case_page(request: Request, ticket_id: str, session: SessionDep, settings: S
         actions={a.value for a in allowed},
         items=catalog.items_at(session) if needs_catalog else [],
         units=tickets.handling_units(session) if needs_catalog or Action.OPEN_CONSULTATION in allowed else [],
-        extensions=EXTENSIONS,
+        extensions=actions.extension_choices(ticket, settings),
         ratings=[r.value for r in Rating],
         outcomes=[o.value for o in Outcome],
     )
