@@ -86,6 +86,7 @@ def _ticket_fields(s: GrievanceState) -> dict:
     intake = s.intake
     pending = s.pending.kind if s.pending else (PENDING_REVIEW if s.stage == Stage.REVIEW else "")
     next_cp = next((c.due for c in s.checkpoints if c.colour is None), None)
+    wait = min(s.waits, key=lambda w: (w.overdue, w.due), default=None)  # the open one first
     return {
         "id": s.ticket_id,
         "stage": s.stage.value,
@@ -116,6 +117,9 @@ def _ticket_fields(s: GrievanceState) -> dict:
         "accepted_at": s.accepted_at,
         "closure_deadline": s.closure_deadline,
         "next_checkpoint_at": next_cp,
+        "wait_kind": wait.kind if wait else "",
+        "wait_due": wait.due if wait else None,
+        "wait_overdue": wait.overdue if wait else False,
         "colour": s.colour.value,
         "overdue": s.overdue,
         "escalated": s.escalated,

@@ -108,12 +108,14 @@ def plan_rules(settings: Settings) -> dict:
     """The extension and bounce rules a dispatch writes into the case's plan (the workflow cannot read
     settings)."""
     choices = [c.strip() for c in settings.extension_choices.split(",") if c.strip()]
-    for duration in [*choices, *([settings.bounce_window] if settings.bounce_window else [])]:
+    waits = dict(part.strip().split("=", 1) for part in settings.wait_limits.split(",") if "=" in part)
+    waits = {kind.strip(): limit.strip() for kind, limit in waits.items()}
+    for duration in [*choices, *([settings.bounce_window] if settings.bounce_window else []), *waits.values()]:
         parse_duration(duration)  # a mistyped setting fails the dispatch's activity, not a later ruling
     offset = datetime.now(ZoneInfo(settings.timezone)).utcoffset() or timedelta(0)
     return {"extension_choices": choices, "extension_max_count": settings.extension_max_count,
             "extension_cutoff": settings.extension_cutoff, "utc_offset_minutes": int(offset.total_seconds() // 60),
-            "bounce_window": settings.bounce_window}
+            "bounce_window": settings.bounce_window, "waits": waits, "reminder_share": settings.wait_reminder_share}
 
 
 def _scaled_plan(closure: str) -> str:

@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     # A unit may bounce a case back (退单) within this time of its dispatch to it; its acceptance clock
     # waits while the bounce is ruled on.
     bounce_window: str = "1wd"
+    # Every party a case waits for has a limit (data): the review of a result, the rulings on a bounce, an
+    # extension or a consultation, and a unit's rework after its closure deadline passed. A reminder goes
+    # out when this share of the limit has passed; at the limit the waiting is escalated.
+    wait_limits: str = "review=1wd,bounce=1wd,extension=1wd,consultation=2wd,rework=3wd"
+    wait_reminder_share: float = Field(0.75, gt=0, lt=1)
     rating_window: str = "3d"
     rating_default: str = "satisfied"
     centre_unit_id: str = "centre"  # the city dispatch centre that receives every new case

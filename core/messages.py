@@ -153,6 +153,8 @@ class ClockPlan:
     extension_cutoff: str = ""
     utc_offset_minutes: int = 0
     bounce_window: str = ""  # how long after its dispatch a unit may bounce the case back (empty: no limit)
+    waits: dict[str, str] = field(default_factory=dict)  # limit of each waiting (review, bounce, ...; rework)
+    reminder_share: float = 0.75  # a reminder when this share of a waiting's limit has passed
 
 
 @dataclass
@@ -303,6 +305,19 @@ class Checkpoint:
 
 
 @dataclass
+class Wait:
+    """The case waits for a party (a review, a ruling, a rework) until `due`; reminded once before it."""
+
+    kind: str  # review | bounce | extension | consultation | rework
+    party: str  # who is waited for: dispatcher | supervisor | unit
+    since: datetime
+    due: datetime
+    remind_at: datetime
+    reminded: bool = False
+    overdue: bool = False
+
+
+@dataclass
 class PendingRequest:
     kind: str  # bounce | extension | consultation
     by: Actor
@@ -353,6 +368,7 @@ class GrievanceState:
     reopen_count: int = 0
     extension_count: int = 0  # extensions granted
     closed_at: datetime | None = None
+    waits: list[Wait] = field(default_factory=list)  # who the case waits for now, each on its own clock
     duplicate_of: str | None = None
     calendar_fallback: bool = False
     published: bool = False

@@ -59,6 +59,7 @@ class AuditAction(StrEnum):
     ACCEPTANCE_OVERDUE = "acceptance_overdue"
     CHECKPOINT = "checkpoint"
     RATING_TIMEOUT = "rating_timeout"
+    WAIT_OVERDUE = "wait_overdue"  # a party the case waited for (reviewer, ruling, rework) passed its limit
 
 
 class Detail(StrEnum):
@@ -89,6 +90,7 @@ class Detail(StrEnum):
     INDEX = "index"
     COLOUR = "colour"
     LAGGING = "lagging"
+    WAIT = "wait"  # which waiting: review, bounce, extension, consultation, rework
     FIRED_AT = "fired_at"  # a clock's event carries its due time; when the timer actually fired, apart
 
 
@@ -113,7 +115,8 @@ DETAIL_KEYS: dict[AuditAction, tuple[Detail, ...]] = {
     A.CHECKPOINT: (D.INDEX, D.COLOUR, D.LAGGING, D.FIRED_AT),
     A.RATING_TIMEOUT: (D.RATING, D.SOURCE, D.FIRED_AT),
     A.ACCEPTANCE_OVERDUE: (D.FIRED_AT,),
-    A.ESCALATED: (D.FIRED_AT,),
+    A.ESCALATED: (D.FIRED_AT, D.WAIT),
+    A.WAIT_OVERDUE: (D.WAIT, D.FIRED_AT),
 }
 del A, D
 

@@ -158,6 +158,8 @@ def supervision_board(session: Session, user: CurrentUser, page: int, now: datet
         Ticket.colour != "green",
         col(Ticket.pending_request).in_(RULED_REQUESTS),
         Ticket.closure_deadline < now + timedelta(days=1),
+        Ticket.wait_overdue == True,  # noqa: E712
+        Ticket.wait_due < now + timedelta(days=1),
         (Ticket.stage == Stage.DISPATCHED.value) & (Ticket.accept_deadline < now),
     )
     stmt = select(Ticket).where(col(Ticket.stage).in_(OPEN), stalled)

@@ -56,6 +56,7 @@ ACTIONS = {
     "acceptance_overdue": N_("acceptance time limit passed"),
     "checkpoint": N_("supervision checkpoint"),
     "rating_timeout": N_("rating window ended"),
+    "wait_overdue": N_("waited past its limit"),
 }
 CHANNELS = {
     "hotline": N_("Hotline 12345"),
@@ -78,12 +79,23 @@ PENDING = {
     "review": N_("Result to review"),
 }
 
+# Who a case waits for (core.messages.Wait.kind), as the supervisor board says it.
+WAITS = {
+    "review": N_("the review of the result"),
+    "bounce": N_("the ruling on a bounce"),
+    "extension": N_("the ruling on an extension"),
+    "consultation": N_("the ruling of a consultation"),
+    "rework": N_("the unit's rework"),
+}
+
 NOTICES = {
     "acceptance_overdue": N_("Not accepted within the time limit"),
     "checkpoint_yellow": N_("Yellow warning at a checkpoint"),
     "checkpoint_red": N_("Red warning at a checkpoint"),
     "overdue": N_("Overdue at the closure deadline"),
     "escalated": N_("Escalated by a supervisor"),
+    "wait_reminder": N_("A waiting comes due soon"),
+    "wait_overdue": N_("A waiting passed its limit"),
 }
 
 
@@ -122,6 +134,10 @@ def colour(value: object) -> str:
 
 def pending(value: object) -> str:
     return _label(PENDING, value)
+
+
+def wait(value: object) -> str:
+    return _label(WAITS, value)
 
 
 def category(value: object) -> str:

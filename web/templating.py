@@ -87,6 +87,7 @@ def build_environment() -> Environment:
         outcome_label=labels.outcome,
         colour_label=labels.colour,
         pending_label=labels.pending,
+        wait_label=labels.wait,
         notice_label=labels.notice,
         category_label=labels.category,
         masked=mask_text,  # again at display: rows published under older masking rules

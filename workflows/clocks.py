@@ -19,6 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from core.vocabulary import CLOCKED_STAGES, FINAL_STAGES, PENDING_BOUNCE, AuditAction, Detail
     from workflows.effects import CaseEffects
     from workflows.patches import BOUNCE_RULES, FAIR_CLOCKS
+    from workflows.waits import CaseWaits
 
 Fire = Callable[[datetime], Awaitable[None]]  # called with the clock's due time
 
@@ -28,6 +29,8 @@ class CaseClocks:
 
     def __init__(self, state: GrievanceState, fx: CaseEffects, lock: asyncio.Lock, close: Fire) -> None:
         self._s, self._fx, self._lock = state, fx, lock
+        self.waits = CaseWaits(state, fx)
+        fx.before_record = self.waits.sync  # every transition's row shows who the case now waits for
         self._close = close  # the workflow closes a case the rating window ran out on
 
     async def run_until_finished(self) -> None:
@@ -73,6 +76,7 @@ class CaseClocks:
                 clocks.append((checkpoint.due, lambda due, c=checkpoint: self._on_checkpoint(c, due)))
         if s.stage == Stage.RATING and s.rating_deadline:
             clocks.append((s.rating_deadline, self._on_rating_timeout))
+        clocks.extend(self.waits.clocks())
         return min(clocks, key=lambda c: c[0]) if clocks else (None, None)
 
     def _bounce_waits(self) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from temporalio import workflow
@@ -43,6 +44,7 @@ class CaseEffects:
         self.seq = 0  # the audit sequence: one per transition, the read model's idempotency key
         self.trail: list[tuple[int, str, str, str]] = []  # (seq, action, actor id, time) of each audit row
         self.background: list[asyncio.Future] = []  # best-effort activities nobody waits for
+        self.before_record: Callable[[], Awaitable[None]] | None = None  # brings derived state up to date
 
     async def record(self, actor: Actor, action: AuditAction, before: Stage | None, reason: str = "", *,
                      unit_id: str | None = None, details: dict | None = None, at: datetime | None = None) -> None:
@@ -50,6 +52,8 @@ class CaseEffects:
 
         `at` is when it happened, now unless a clock says otherwise (a timer fires late after an outage:
         its event belongs to its due time, and so to that day's and month's figures)."""
+        if self.before_record is not None:
+            await self.before_record()
         self.seq += 1
         at = at or workflow.now()
         self.trail.append((self.seq, action.value, actor.id, at.isoformat()))
@@ -123,7 +127,8 @@ class CaseEffects:
 
     async def notify(self, kind: str, audience: str, message: str) -> None:
         unit = self.s.primary.id if self.s.primary else self.s.dispatch_owner_id
-        target = unit if audience == "unit" else (self.s.district_id or "supervision")
+        others = self.s.district_id or "supervision"
+        target = {"unit": unit, "dispatcher": self.s.dispatch_owner_id}.get(audience, others)
         await workflow.execute_activity_method(
             NoticeActivities.send_notice,
             SendNoticeInput(key=f"{self.s.ticket_id}:{self.seq}:{kind}:{audience}", ticket_id=self.s.ticket_id,

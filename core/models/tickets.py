@@ -54,6 +54,9 @@ class Ticket(SQLModel, table=True):
     accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closure_deadline: datetime | None = Field(default=None, index=True, sa_type=UTCDateTime)
     next_checkpoint_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    wait_kind: str = ""  # who the case waits for now (review, bounce, extension, consultation, rework)
+    wait_due: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    wait_overdue: bool = False
     colour: str = "green"
     overdue: bool = Field(default=False, index=True)
     escalated: bool = Field(default=False, index=True)
