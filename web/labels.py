@@ -79,6 +79,18 @@ PENDING = {
     "review": N_("Result to review"),
 }
 
+# What the checkpoint clock found (core.supervision.assess), as the case page says it.
+CHECKPOINT_NOTES = {
+    "accepted": N_("accepted"),
+    "not accepted": N_("not accepted"),
+    "acceptance not yet due": N_("acceptance not yet due"),
+    "bounce requested, waiting for the ruling": N_("bounce requested, waiting for the ruling"),
+    "progressing": N_("progressing"),
+    "no progress since the previous checkpoint": N_("no progress since the previous checkpoint"),
+    "result submitted": N_("result submitted"),
+    "not completed by the closure deadline": N_("not completed by the closure deadline"),
+}
+
 # Who a case waits for (core.messages.Wait.kind), as the supervisor board says it.
 WAITS = {
     "review": N_("the review of the result"),
@@ -134,6 +146,10 @@ def colour(value: object) -> str:
 
 def pending(value: object) -> str:
     return _label(PENDING, value)
+
+
+def checkpoint_note(value: object) -> str:
+    return _label(CHECKPOINT_NOTES, value)
 
 
 def wait(value: object) -> str:

@@ -88,3 +88,25 @@ async def test_lists_make_no_query_per_row(site_without_temporal):
     finally:
         event.remove(site_without_temporal.engine, "before_cursor_execute", listener)
     assert len(statements) < 12, statements
+
+
+async def test_every_clock_of_a_case_shows_at_once_with_what_it_requires(site_without_temporal):
+    now = datetime.now(UTC)
+    dues = [now + timedelta(days=d) for d in (1, 3, 5, 7)]
+    make_ticket(site_without_temporal.engine, "T-2", stage="dispatched", accept_deadline=now + timedelta(days=1),
+                closure_deadline=dues[-1], state={
+                    "dispatched_at": (now - timedelta(days=2)).isoformat(), "clock_origin": now.isoformat(),
+                    "bounce_deadline": (now + timedelta(hours=20)).isoformat(),
+                    "checkpoints": [{"index": i + 1, "due": d.isoformat(), "colour": None, "note": ""}
+                                    for i, d in enumerate(dues)],
+                    "waits": [{"kind": "extension", "party": "supervisor", "since": now.isoformat(),
+                               "due": (now + timedelta(days=1)).isoformat(), "remind_at": now.isoformat(),
+                               "reminded": False, "overdue": False}]})
+    client = await site_without_temporal.signed_in("supervisor")
+    text = (await client.get("/cases/T-2/status")).text
+    for expected in ("签收时限", "可退单至", "计时起点", "签收时限前的休息日不计", "要求", "已签收",
+                     "自上一节点以来有进展", "已提交办理结果", "等待", "延期审批"):
+        assert expected in text, expected
+    local = __import__("zoneinfo").ZoneInfo("Asia/Shanghai")
+    for due in dues:
+        assert due.astimezone(local).strftime("%Y-%m-%d %H:%M") in text
