@@ -7,7 +7,7 @@ clock a durable timer of clocks.py. Deterministic: all I/O goes through the acti
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from temporalio import workflow
 
@@ -177,9 +177,7 @@ class GrievanceWorkflow:
             if not input.approve:
                 request, self._s.pending = self._s.pending, None
                 if self._s.stage == Stage.DISPATCHED and self._s.accept_deadline and workflow.patched(BOUNCE_RULES):
-                    # The acceptance clock waited while the bounce did: the unit gets back what it had left.
-                    left = max(timedelta(0), self._s.accept_deadline - request.at)
-                    self._s.accept_deadline = workflow.now() + left
+                    self._move.give_back_acceptance_time(request.at)
                 await self._fx.record(input.actor, AuditAction.BOUNCE_DENIED, before, input.reason,
                                       unit_id=bouncing_unit)
                 return self._result()
@@ -223,14 +221,7 @@ class GrievanceWorkflow:
                                       unit_id=self._s.primary.id)
                 return self._result()
             old = self._s.closure_deadline
-            if workflow.patched(EXTENSION_RULES):
-                await self._move.extend(request.extra)
-            else:
-                unfired = [c for c in self._s.checkpoints if c.colour is None]
-                moved = await self._fx.deadlines([(c.due, request.extra) for c in unfired])
-                for checkpoint, due in zip(unfired, moved, strict=True):
-                    checkpoint.due = due
-                self._s.closure_deadline = self._s.checkpoints[-1].due
+            await self._move.extend(request.extra, counted=workflow.patched(EXTENSION_RULES))
             await self._fx.record(input.actor, AuditAction.EXTENSION_APPROVED, before, input.reason,
                                   unit_id=self._s.primary.id,
                                   details={Detail.EXTRA: request.extra, Detail.OLD_DEADLINE: _iso(old),

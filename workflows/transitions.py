@@ -7,7 +7,7 @@ through CaseEffects' activities.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 
@@ -97,13 +97,14 @@ class CaseTransitions:
         self.s.checkpoints = [Checkpoint(index=i + 1, due=due) for i, due in enumerate(dues)]
         self.s.closure_deadline = dues[-1]
 
-    async def extend(self, extra: str) -> None:
+    async def extend(self, extra: str, *, counted: bool) -> None:
         """A granted extension. In time, every checkpoint still ahead moves by it. Ruled after the closure
         deadline, it runs from the ruling, watched by one more checkpoint, and the overdue mark the unit got
-        while its timely request waited is lifted."""
+        while its timely request waited is lifted. `counted` is False where a case replays its history from
+        before these rules (then only the checkpoints ahead move, and nothing is counted)."""
         s = self.s
         unfired = [c for c in s.checkpoints if c.colour is None]
-        if unfired:
+        if unfired or not counted:
             moved = await self.fx.deadlines([(c.due, extra) for c in unfired])
             for checkpoint, due in zip(unfired, moved, strict=True):
                 checkpoint.due = due
@@ -112,7 +113,13 @@ class CaseTransitions:
             s.checkpoints.append(Checkpoint(index=len(s.checkpoints) + 1, due=due))
             s.overdue = False
         s.closure_deadline = s.checkpoints[-1].due
-        s.extension_count += 1
+        s.extension_count += 1 if counted else 0
+
+    def give_back_acceptance_time(self, asked_at: datetime) -> None:
+        """A bounce denied: the acceptance clock waited while the bounce did, so the unit gets back the
+        acceptance time it had left when it asked."""
+        left = max(timedelta(0), self.s.accept_deadline - asked_at)
+        self.s.accept_deadline = workflow.now() + left
 
     async def reopen(self, actor: Actor, reason: str) -> None:
         """Dissatisfied: the same unit handles it again, once, on a fresh closure clock."""
