@@ -1,12 +1,11 @@
 """compute_deadlines: turns (start, duration) pairs into absolute times on the working-day calendar.
 
-The calendar table is read here (cached briefly), never in workflow code; a year the table does not
-know falls back to weekends only and the answer says so.
+The calendar table is read here (reloaded when it is revised), never in workflow code; a year not
+published falls back to weekends only and the answer says so.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -15,13 +14,12 @@ from sqlmodel import Session, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from core import calendar_years
 from core.clock_plans import handling_origin
 from core.config import Settings
 from core.durations import DurationError, parse_duration
 from core.models.calendar import CalendarDay
 from core.workcalendar import WorkCalendar
-
-_CACHE_SECONDS = 60.0
 
 
 @dataclass
@@ -63,16 +61,18 @@ class DeadlineActivities:
         self.engine = engine
         self.settings = settings
         self._calendar: WorkCalendar | None = None
-        self._loaded_at = 0.0
+        self._revision: tuple | None = None
 
     def calendar(self) -> WorkCalendar:
-        if self._calendar is None or time.monotonic() - self._loaded_at > _CACHE_SECONDS:
-            with Session(self.engine) as session:
+        """The calendar, reloaded as soon as an admin publishes a year or edits a day (one small query per
+        call tells), so a deadline computed after an edit counts it."""
+        with Session(self.engine) as session:
+            revision = calendar_years.revision(session)
+            if self._calendar is None or revision != self._revision:
                 rows = session.exec(select(CalendarDay)).all()
-            self._calendar = WorkCalendar(
-                {r.day: r.is_workday for r in rows}, {r.day.year for r in rows}, tz=self.settings.timezone
-            )
-            self._loaded_at = time.monotonic()
+                self._calendar = WorkCalendar({r.day: r.is_workday for r in rows},
+                                              calendar_years.published_years(session), tz=self.settings.timezone)
+                self._revision = revision
         return self._calendar
 
     @activity.defn

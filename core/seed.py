@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
+from core import calendar_years
 from core.db import create_schema
 from core.messages import Role
 from core.models.calendar import CalendarDay
@@ -50,6 +51,8 @@ def seed_calendar(session: Session) -> int:
         return 0
     rows = seed_rows_from_chinesecalendar()
     session.add_all(CalendarDay(day=d, is_workday=w, name=n, source="chinesecalendar") for d, w, n in rows)
+    for year in sorted({d.year for d, _w, _n in rows}):
+        calendar_years.publish(session, year, "chinesecalendar")
     session.commit()
     return len(rows)
 

@@ -1,6 +1,6 @@
 """Read-model tables, one module per concept. Importing this package registers every table."""
 
-from core.models.calendar import CalendarDay
+from core.models.calendar import CalendarDay, CalendarYear
 from core.models.catalog import (
     CatalogChangeProposal,
     CatalogItem,
@@ -18,6 +18,7 @@ from core.models.users import ApiToken, RateCounter, User, WebSession
 __all__ = [
     "ApiToken",
     "CalendarDay",
+    "CalendarYear",
     "CatalogChangeProposal",
     "CatalogItem",
     "CatalogVersion",

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session
 
+from core import calendar_years
 from core.models.calendar import CalendarDay
 from core.models.catalog import CatalogItem, CatalogVersion, CommunityAccessItem, TakenBackItem, Unit
 from core.workcalendar import seed_rows_from_chinesecalendar
@@ -52,7 +53,10 @@ def seed_small_catalog(session: Session) -> int:
                                 level=level, tier=tier))
     session.add(CommunityAccessItem(code="CA-01", version_from=version.id, name_zh="社区环境", item_code="CM-001"))
     session.add(TakenBackItem(item_code="HS-001", version_from=version.id, taken_by_unit_id="dept-housing"))
-    for day, is_workday, name in seed_rows_from_chinesecalendar():
+    rows = seed_rows_from_chinesecalendar()
+    for day, is_workday, name in rows:
         session.add(CalendarDay(day=day, is_workday=is_workday, name=name))
+    for year in sorted({day.year for day, _w, _n in rows}):
+        calendar_years.publish(session, year, "chinesecalendar")
     session.commit()
     return version.id

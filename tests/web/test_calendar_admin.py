@@ -11,11 +11,13 @@ from activities.deadlines import ComputeDeadlinesInput, DeadlineActivities, Dead
 from core.models.calendar import CalendarDay
 from web.templating import TZ
 
+_ACTIVITIES: dict[int, DeadlineActivities] = {}
+
 
 def deadline(site, start: datetime, duration: str):
-    """A new DeadlineActivities each time: the activity caches the table for a minute."""
-    computed = DeadlineActivities(site.engine, site.settings).compute_deadlines(
-        ComputeDeadlinesInput([DeadlineRequest(start, duration)]))
+    """One DeadlineActivities per site, as a worker keeps one: an admin's edit must reach it at once."""
+    activities = _ACTIVITIES.setdefault(id(site.engine), DeadlineActivities(site.engine, site.settings))
+    computed = activities.compute_deadlines(ComputeDeadlinesInput([DeadlineRequest(start, duration)]))
     return computed.times[0], computed.calendar_fallback
 
 
@@ -38,7 +40,7 @@ async def test_a_year_lists_its_holidays_and_make_up_workdays(site_without_tempo
     assert "National Day" in national_day and "节假日" in national_day
     assert "2004–2026" in page.text and "周一至周五" in page.text  # the years known, and the fallback rule
     unknown = await admin.get("/admin/calendar?year=2027")
-    assert "2027年尚未录入" in unknown.text and 'id="day-' not in unknown.text
+    assert "2027年尚未发布" in unknown.text and 'id="day-' not in unknown.text
 
 
 async def test_adding_and_deleting_a_holiday_moves_working_day_deadlines(site_without_temporal):
@@ -54,13 +56,16 @@ async def test_adding_and_deleting_a_holiday_moves_working_day_deadlines(site_wi
     row = day(site, date(2027, 1, 11))
     assert (row.is_workday, row.name, row.source) == (False, "测试假日", "admin")
     after, fallback = deadline(site, friday, "1wd")
-    assert after.date() == date(2027, 1, 12) and not fallback  # the year is known now
+    assert after.date() == date(2027, 1, 12) and fallback  # counted, but provisional: 2027 is not published
+    published = await admin.submit("/admin/calendar/years/2027/publish", {}, form_page="/admin/calendar?year=2027")
+    assert published.status_code == 303
+    assert deadline(site, friday, "1wd") == (after, False)  # published: the year is known, no reload delay
     listed = await admin.get("/admin/calendar?year=2027")
     assert "测试假日" in listed.text and "2004–2027" in listed.text
 
     deleted = await admin.submit("/admin/calendar/days/2027-01-11/delete", {}, form_page="/admin/calendar")
     assert deleted.status_code == 303 and day(site, date(2027, 1, 11)) is None
-    assert deadline(site, friday, "1wd") == (before, True)
+    assert deadline(site, friday, "1wd") == (before, False)  # the deletion counts at once
 
 
 async def test_a_make_up_workday_counts_as_a_working_day(site_without_temporal):

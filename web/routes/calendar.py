@@ -1,7 +1,8 @@
 """The working-day calendar admin: the holiday and make-up-workday table (CalendarDay) of a year.
 
-Deadlines read this table through activities.deadlines; a year it does not know falls back to
-weekends only, and the page says which years it knows. Included in web.routes.catalog's router.
+Deadlines read this table through activities.deadlines; a year not yet published falls back to weekends
+only (core.calendar_years), and the page says which years are published and publishes one. Included in
+web.routes.catalog's router.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from babel.dates import format_date
 from fastapi import APIRouter, Depends, Request
 from sqlmodel import Session, select
 
+from core import calendar_years
 from core.i18n import _, current_locale
 from core.messages import Role
 from core.models.calendar import CalendarDay
@@ -47,7 +49,7 @@ def _weekday(day: date) -> str:
 
 def _calendar_page(request: Request, session: Session, year: int, *, editing: CalendarDay | None = None,
                    values: dict | None = None, errors: dict | None = None, status_code: int = 200):
-    years = {d.year for d in session.exec(select(CalendarDay.day))}
+    years = calendar_years.published_years(session)
     rows = session.exec(select(CalendarDay).where(CalendarDay.day >= date(year, 1, 1),
                                                   CalendarDay.day <= date(year, 12, 31))
                         .order_by(CalendarDay.day)).all()
@@ -89,6 +91,7 @@ def add_day(request: Request, form: FormDep, session: SessionDep, user: Admin):
         year = checked.day.year if checked.day else _year(None)
         return _calendar_page(request, session, year, values=checked.values, errors=checked.errors, status_code=400)
     session.add(CalendarDay(day=checked.day, is_workday=checked.is_workday, name=checked.name, source="admin"))
+    calendar_years.revise(session, checked.day.year)
     session.commit()
     log.info("calendar day %s added by %s (workday=%s, %s)", checked.day, user.username, checked.is_workday,
              checked.name)
@@ -109,6 +112,8 @@ def edit_day(request: Request, form: FormDep, session: SessionDep, user: Admin, 
         row = CalendarDay(day=checked.day, is_workday=checked.is_workday)
     row.is_workday, row.name, row.source = checked.is_workday, checked.name, "admin"
     session.add(row)
+    calendar_years.revise(session, checked.day.year)
+    calendar_years.revise(session, date.fromisoformat(day).year)
     session.commit()
     log.info("calendar day %s changed by %s (now %s, workday=%s, %s)", day, user.username, checked.day,
              checked.is_workday, checked.name)
@@ -116,11 +121,21 @@ def edit_day(request: Request, form: FormDep, session: SessionDep, user: Admin, 
     return see_other(f"/admin/calendar?year={checked.day.year}")
 
 
+@router.post("/admin/calendar/years/{year}/publish")
+def publish_year(request: Request, session: SessionDep, user: Admin, year: int):
+    calendar_years.publish(session, _year(year), user.username)
+    session.commit()
+    log.info("calendar year %s published by %s", year, user.username)
+    flash(request, _("%(year)s published: deadlines now count its holidays and make-up workdays.", year=year))
+    return see_other(f"/admin/calendar?year={year}")
+
+
 @router.post("/admin/calendar/days/{day}/delete")
 def delete_day(request: Request, session: SessionDep, user: Admin, day: str):
     row = _day_or_404(session, day)
     year = row.day.year
     session.delete(row)
+    calendar_years.revise(session, year)
     session.commit()
     log.info("calendar day %s deleted by %s", day, user.username)
     flash(request, _("%(day)s deleted: it is an ordinary day again.", day=row.day.isoformat()))
