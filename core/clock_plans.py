@@ -113,8 +113,11 @@ def plan_rules(settings: Settings) -> dict:
     for duration in [*choices, *([settings.bounce_window] if settings.bounce_window else []), *waits.values()]:
         parse_duration(duration)  # a mistyped setting fails the dispatch's activity, not a later ruling
     offset = datetime.now(ZoneInfo(settings.timezone)).utcoffset() or timedelta(0)
+    cutoff = settings.extension_cutoff.strip()
+    if cutoff:  # "17:00" as the validator compares it ("9:00" would sort after "17:00")
+        cutoff = datetime.strptime(cutoff, "%H:%M").strftime("%H:%M")
     return {"extension_choices": choices, "extension_max_count": settings.extension_max_count,
-            "extension_cutoff": settings.extension_cutoff, "utc_offset_minutes": int(offset.total_seconds() // 60),
+            "extension_cutoff": cutoff, "utc_offset_minutes": int(offset.total_seconds() // 60),
             "bounce_window": settings.bounce_window, "waits": waits, "reminder_share": settings.wait_reminder_share}
 
 

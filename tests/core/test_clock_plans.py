@@ -40,3 +40,14 @@ def test_the_rating_window_and_default_come_from_the_caller_or_the_settings_defa
     declared = Settings.model_construct()
     plan = resolve("standard")
     assert (plan.rating_window, plan.rating_default) == (declared.rating_window, declared.rating_default)
+
+
+def test_a_dispatch_writes_the_citys_extension_bounce_and_waiting_rules_into_the_plan():
+    from core.clock_plans import plan_rules
+    from core.config import Settings
+
+    rules = plan_rules(Settings(extension_cutoff="9:30", wait_limits="review=2wd, rework=3wd"))
+    assert rules["extension_cutoff"] == "09:30"  # compared as text with the local "HH:MM"
+    assert rules["extension_choices"] == ["1wd", "2wd", "3wd", "5wd", "10wd"] and rules["extension_max_count"] == 2
+    assert rules["waits"] == {"review": "2wd", "rework": "3wd"} and rules["utc_offset_minutes"] == 480
+    assert rules["bounce_window"] == "1wd"
