@@ -297,11 +297,16 @@ class ActionResult:
 
 @dataclass
 class Checkpoint:
-    index: int  # 1..4
+    index: int  # 1..4 (5: an extension granted after the closure deadline)
     due: datetime
     colour: Colour | None = None  # None until it has fired
     lagging: bool = False
     note: str = ""
+    # How `due` was counted, so a revised calendar can count it again: `offset` from `start`, then each
+    # granted extension in turn (empty on checkpoints planned before this was kept).
+    start: datetime | None = None
+    offset: str = ""
+    extras: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -346,6 +351,7 @@ class GrievanceState:
     dispatched_at: datetime | None = None
     clock_origin: datetime | None = None  # where the checkpoints count from (core.clock_plans.handling_origin)
     accept_deadline: datetime | None = None
+    assigned_at: datetime | None = None  # when the current unit was given the case: its acceptance counts from it
     bounce_deadline: datetime | None = None  # the unit dispatched to may bounce the case until then
     accepted_at: datetime | None = None
     response_failed: bool = False

@@ -60,6 +60,7 @@ class AuditAction(StrEnum):
     CHECKPOINT = "checkpoint"
     RATING_TIMEOUT = "rating_timeout"
     WAIT_OVERDUE = "wait_overdue"  # a party the case waited for (reviewer, ruling, rework) passed its limit
+    CLOCKS_RECOUNTED = "clocks_recounted"  # an admin revised the calendar: the case's future deadlines moved
 
 
 class Detail(StrEnum):
@@ -90,6 +91,8 @@ class Detail(StrEnum):
     INDEX = "index"
     COLOUR = "colour"
     LAGGING = "lagging"
+    OLD_ACCEPT_DEADLINE = "old_accept_deadline"
+    NEW_ACCEPT_DEADLINE = "new_accept_deadline"
     WAIT = "wait"  # which waiting: review, bounce, extension, consultation, rework
     FIRED_AT = "fired_at"  # a clock's event carries its due time; when the timer actually fired, apart
 
@@ -117,6 +120,7 @@ DETAIL_KEYS: dict[AuditAction, tuple[Detail, ...]] = {
     A.ACCEPTANCE_OVERDUE: (D.FIRED_AT,),
     A.ESCALATED: (D.FIRED_AT, D.WAIT),
     A.WAIT_OVERDUE: (D.WAIT, D.FIRED_AT),
+    A.CLOCKS_RECOUNTED: (D.OLD_DEADLINE, D.NEW_DEADLINE, D.OLD_ACCEPT_DEADLINE, D.NEW_ACCEPT_DEADLINE),
 }
 del A, D
 

@@ -57,6 +57,7 @@ ACTIONS = {
     "checkpoint": N_("supervision checkpoint"),
     "rating_timeout": N_("rating window ended"),
     "wait_overdue": N_("waited past its limit"),
+    "clocks_recounted": N_("deadlines counted again on the revised calendar"),
 }
 CHANNELS = {
     "hotline": N_("Hotline 12345"),

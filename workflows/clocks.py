@@ -27,8 +27,11 @@ Fire = Callable[[datetime], Awaitable[None]]  # called with the clock's due time
 class CaseClocks:
     """Runs the earliest due clock of the case, again and again, until the case is finished."""
 
-    def __init__(self, state: GrievanceState, fx: CaseEffects, lock: asyncio.Lock, close: Fire) -> None:
+    def __init__(self, state: GrievanceState, fx: CaseEffects, lock: asyncio.Lock, close: Fire,
+                 recount: Callable[[], Awaitable[None]]) -> None:
         self._s, self._fx, self._lock = state, fx, lock
+        self._recount = recount  # counts the deadlines still ahead again (the calendar was revised)
+        self.recount_requested = False  # set by the workflow's calendar_revised signal
         self.waits = CaseWaits(state, fx)
         fx.before_record = self.waits.sync  # every transition's row shows who the case now waits for
         self._close = close  # the workflow closes a case the rating window ran out on
@@ -44,14 +47,21 @@ class CaseClocks:
 
     async def _wait_for_next_clock(self) -> None:
         """Sleep until the earliest clock is due, or until an update moves it; then fire it."""
+        if self.recount_requested:
+            async with self._lock:
+                self.recount_requested = False
+                await self._recount()
+            return
         due, fire = self._next_clock()
         if due is None:
-            await workflow.wait_condition(lambda: self._next_clock()[0] is not None or self.finished())
+            await workflow.wait_condition(
+                lambda: self._next_clock()[0] is not None or self.finished() or self.recount_requested)
             return
         wait = due - workflow.now()
         if wait > timedelta(0):
             try:
-                await workflow.wait_condition(lambda: self._next_clock()[0] != due or self.finished(), timeout=wait)
+                await workflow.wait_condition(
+                    lambda: self._next_clock()[0] != due or self.finished() or self.recount_requested, timeout=wait)
                 return
             except TimeoutError:
                 pass

@@ -7,7 +7,6 @@ clock a durable timer of clocks.py. Deterministic: all I/O goes through the acti
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 
 from temporalio import workflow
 
@@ -47,7 +46,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.clocks import Acting, CaseClocks
     from workflows.effects import CaseEffects
     from workflows.patches import BOUNCE_RULES, EXTENSION_RULES, RULING_KEEPS_COOPERATING
-    from workflows.transitions import CaseTransitions
+    from workflows.transitions import CaseTransitions, iso
 
 
 
@@ -61,7 +60,8 @@ class GrievanceWorkflow:
         self._fx = CaseEffects(self._s)
         self._lock = asyncio.Lock()
         self._move = CaseTransitions(self._s, self._fx)
-        self._clocks = CaseClocks(self._s, self._fx, self._lock, close=self._move.close)
+        self._clocks = CaseClocks(self._s, self._fx, self._lock, close=self._move.close,
+                                  recount=self._move.recount_clocks)
         self._received = False
 
     @workflow.run
@@ -224,8 +224,8 @@ class GrievanceWorkflow:
             await self._move.extend(request.extra, counted=workflow.patched(EXTENSION_RULES))
             await self._fx.record(input.actor, AuditAction.EXTENSION_APPROVED, before, input.reason,
                                   unit_id=self._s.primary.id,
-                                  details={Detail.EXTRA: request.extra, Detail.OLD_DEADLINE: _iso(old),
-                                           Detail.NEW_DEADLINE: _iso(self._s.closure_deadline)})
+                                  details={Detail.EXTRA: request.extra, Detail.OLD_DEADLINE: iso(old),
+                                           Detail.NEW_DEADLINE: iso(self._s.closure_deadline)})
             return self._result()
 
     @rule_extension.validator
@@ -366,6 +366,11 @@ class GrievanceWorkflow:
     def validate_rate(self, input: RateInput) -> None:
         guards.validate(guards.Action.RATE, self._s, input, workflow.now())
 
+    @workflow.signal
+    def calendar_revised(self) -> None:
+        """An admin published or edited the working-day calendar: the clock loop counts the deadlines again."""
+        self._clocks.recount_requested = True
+
     @workflow.query
     def state(self) -> GrievanceState:
         return self._s
@@ -391,7 +396,3 @@ class GrievanceWorkflow:
     def _proposed_item(self) -> str | None:
         p = self._s.proposal
         return p.candidates[0].item_code if p and p.candidates else None
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None

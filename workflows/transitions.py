@@ -57,7 +57,7 @@ class CaseTransitions:
         s = self.s
         self.adopt(plan)
         s.district_id = plan.primary.district_id or s.district_id
-        s.stage, s.accepted_at, s.response_failed = Stage.DISPATCHED, None, False
+        s.stage, s.accepted_at, s.response_failed, s.assigned_at = Stage.DISPATCHED, None, False, workflow.now()
         if first and s.dispatched_at is None and workflow.patched(FAIR_CLOCKS):
             await self._start_clocks(plan)
             return
@@ -76,8 +76,9 @@ class CaseTransitions:
         s.clock, s.dispatched_at = plan.clock, workflow.now()
         planned = await self.fx.plan_clocks(s.dispatched_at)
         s.accept_deadline, s.clock_origin = planned.accept_deadline, planned.origin
-        s.bounce_deadline = planned.bounce_deadline
-        s.checkpoints = [Checkpoint(index=i + 1, due=due) for i, due in enumerate(planned.checkpoints)]
+        s.bounce_deadline, s.assigned_at = planned.bounce_deadline, s.dispatched_at
+        s.checkpoints = [Checkpoint(index=i + 1, due=due, start=planned.origin, offset=offset)
+                         for i, (due, offset) in enumerate(zip(planned.checkpoints, s.clock.checkpoints, strict=True))]
         s.closure_deadline = planned.checkpoints[-1]
 
     def adopt(self, plan: DispatchPlan) -> None:
@@ -93,8 +94,10 @@ class CaseTransitions:
 
     async def _plan_checkpoints(self, start: datetime) -> None:
         """The four checkpoints from `start` on the case's clock plan; the last is the closure deadline."""
-        dues = await self.fx.deadlines([(start, offset) for offset in self.s.clock.checkpoints])
-        self.s.checkpoints = [Checkpoint(index=i + 1, due=due) for i, due in enumerate(dues)]
+        offsets = self.s.clock.checkpoints
+        dues = await self.fx.deadlines([(start, offset) for offset in offsets])
+        self.s.checkpoints = [Checkpoint(index=i + 1, due=due, start=start, offset=offset)
+                              for i, (due, offset) in enumerate(zip(dues, offsets, strict=True))]
         self.s.closure_deadline = dues[-1]
 
     async def extend(self, extra: str, *, counted: bool) -> None:
@@ -108,9 +111,10 @@ class CaseTransitions:
             moved = await self.fx.deadlines([(c.due, extra) for c in unfired])
             for checkpoint, due in zip(unfired, moved, strict=True):
                 checkpoint.due = due
+                checkpoint.extras.append(extra)
         else:
             (due,) = await self.fx.deadlines([(workflow.now(), extra)])
-            s.checkpoints.append(Checkpoint(index=len(s.checkpoints) + 1, due=due))
+            s.checkpoints.append(Checkpoint(index=len(s.checkpoints) + 1, due=due, start=workflow.now(), offset=extra))
             s.overdue = False
         s.closure_deadline = s.checkpoints[-1].due
         s.extension_count += 1 if counted else 0
@@ -148,3 +152,48 @@ class CaseTransitions:
         self.s.published = published
         action = AuditAction.PUBLISHED if published else AuditAction.KEPT_CONFIDENTIAL
         await self.fx.record(SYSTEM_ACTOR, action, Stage.CLOSED, unit_id=self.s.primary.id)
+
+    async def recount_clocks(self) -> None:
+        """The calendar was revised: count every deadline still ahead again from its own start (the starts
+        stay: the dispatch's, the assignment's, a waiting's), and say so in the audit log if one moved."""
+        s, now = self.s, workflow.now()
+        if s.clock is None:
+            return
+        old_closure, old_accept, s.calendar_fallback = s.closure_deadline, s.accept_deadline, False
+        await self._recount_unit_clocks(now)
+        ahead = [c for c in s.checkpoints if c.colour is None and c.start is not None and c.offset and c.due > now]
+        dues = await self.fx.deadlines([(c.start, c.offset) for c in ahead])
+        for step in range(max((len(c.extras) for c in ahead), default=0)):  # each granted extension in turn
+            extended = [(c, due) for c, due in zip(ahead, dues, strict=True) if len(c.extras) > step]
+            moved = iter(await self.fx.deadlines([(due, c.extras[step]) for c, due in extended]))
+            dues = [next(moved) if len(c.extras) > step else due for c, due in zip(ahead, dues, strict=True)]
+        for checkpoint, due in zip(ahead, dues, strict=True):
+            checkpoint.due = due
+        open_waits = [w for w in s.waits if not w.overdue and w.due > now and w.kind in s.clock.waits]
+        for wait, due in zip(open_waits, await self.fx.deadlines([(w.since, s.clock.waits[w.kind])
+                                                                  for w in open_waits]), strict=True):
+            wait.remind_at, wait.due = wait.since + (due - wait.since) * s.clock.reminder_share, due
+        s.closure_deadline = s.checkpoints[-1].due if s.checkpoints else s.closure_deadline
+        if (old_closure, old_accept) != (s.closure_deadline, s.accept_deadline):
+            await self.fx.record(SYSTEM_ACTOR, AuditAction.CLOCKS_RECOUNTED, s.stage, "the calendar was revised",
+                                 unit_id=s.primary.id if s.primary else None,
+                                 details={Detail.OLD_DEADLINE: iso(old_closure),
+                                          Detail.NEW_DEADLINE: iso(s.closure_deadline),
+                                          Detail.OLD_ACCEPT_DEADLINE: iso(old_accept),
+                                          Detail.NEW_ACCEPT_DEADLINE: iso(s.accept_deadline)})
+
+    async def _recount_unit_clocks(self, now: datetime) -> None:
+        """The acceptance limit and the bounce window, counted from the assignment, while still ahead."""
+        s, requests, targets = self.s, [], []
+        if s.stage == Stage.DISPATCHED and s.assigned_at and s.accept_deadline and s.accept_deadline > now:
+            requests.append((s.assigned_at, s.clock.acceptance))
+            targets.append("accept_deadline")
+        if s.assigned_at and s.bounce_deadline and s.bounce_deadline > now and s.clock.bounce_window:
+            requests.append((s.assigned_at, s.clock.bounce_window))
+            targets.append("bounce_deadline")
+        for target, due in zip(targets, await self.fx.deadlines(requests), strict=True):
+            setattr(s, target, due)
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from activities.deadlines import ComputeDeadlinesInput, DeadlineActivities, DeadlineRequest
 from core.models.calendar import CalendarDay
+from tests.web.conftest import file_public
 from web.templating import TZ
 
 _ACTIVITIES: dict[int, DeadlineActivities] = {}
@@ -127,3 +128,20 @@ async def test_only_admins_change_the_calendar(site_without_temporal):
     admin = await site.signed_in("admin")
     forged = await admin.post("/admin/calendar/days/2026-10-01/delete", data={"csrf_token": "forged"})
     assert forged.status_code == 403 and day(site, date(2026, 10, 1)) is not None
+
+
+async def test_an_edit_while_cases_are_open_moves_their_deadlines_and_says_so(site):
+    ticket_id, _ = await file_public(site)
+    dispatcher = await site.signed_in("dispatcher")
+    await dispatcher.act(ticket_id, "dispatch", item_code="MK-001", primary_unit_id="dept-ecology")
+    before = await site.wait_for(ticket_id, lambda t: t.accept_deadline is not None)
+    limit_day = before.accept_deadline.astimezone(TZ).date()
+
+    admin = await site.signed_in("admin")
+    added = await admin.submit("/admin/calendar/days", {"day": limit_day.isoformat(), "kind": "holiday",
+                                                        "name": "临时假日"}, form_page="/admin/calendar")
+    assert added.status_code == 303
+    after = await site.wait_for(ticket_id, lambda t: t.accept_deadline != before.accept_deadline)
+    assert after.accept_deadline > before.accept_deadline
+    page = await admin.get(added.headers["location"])
+    assert "条办理中的工单重新计算时限" in page.text  # the admin is told how many cases were recounted

@@ -11,6 +11,7 @@ import logging
 from datetime import date, datetime
 from typing import Annotated
 
+import anyio
 from babel.dates import format_date
 from fastapi import APIRouter, Depends, Request
 from sqlmodel import Session, select
@@ -20,8 +21,10 @@ from core.i18n import _, current_locale
 from core.messages import Role
 from core.models.calendar import CalendarDay
 from core.vocabulary import ErrorKind
-from http_common.deps import SessionDep
+from http_common.deps import PlatformDep, SessionDep
+from services.calendar import recount_open_cases
 from services.errors import ServiceError
+from services.platform import Platform
 from web.auth import CurrentUser, require_roles
 from web.catalog_forms import check_day
 from web.routes.common import FormDep, see_other
@@ -78,6 +81,20 @@ def _day_or_404(session: Session, day: str) -> CalendarDay:
     return row
 
 
+def _tell_open_cases(request: Request, platform: Platform, year: int) -> None:
+    """Open cases count their deadlines again on the revised calendar; the admin is told how many."""
+    try:
+        told, failed = anyio.from_thread.run(recount_open_cases, platform, year)
+    except ServiceError as exc:
+        log.warning("calendar %s revised but open cases not told: %s", year, exc.detail)
+        flash(request, _("Open cases could not be told now; they keep their deadlines. Use “Recount open "
+                         "cases” once the workflow service is back."))
+        return
+    flash(request, _("%(count)s open cases count their deadlines again.", count=told))
+    if failed:
+        flash(request, _("%(count)s open cases could not be reached; recount again later.", count=failed))
+
+
 @router.get("/admin/calendar")
 def calendar_page(request: Request, session: SessionDep, user: Admin, year: int | None = None, edit: str = ""):
     editing = _day_or_404(session, edit) if edit else None
@@ -85,7 +102,7 @@ def calendar_page(request: Request, session: SessionDep, user: Admin, year: int 
 
 
 @router.post("/admin/calendar/days")
-def add_day(request: Request, form: FormDep, session: SessionDep, user: Admin):
+def add_day(request: Request, form: FormDep, session: SessionDep, platform: PlatformDep, user: Admin):
     checked = check_day(form, session)
     if checked.errors:
         year = checked.day.year if checked.day else _year(None)
@@ -96,12 +113,14 @@ def add_day(request: Request, form: FormDep, session: SessionDep, user: Admin):
     log.info("calendar day %s added by %s (workday=%s, %s)", checked.day, user.username, checked.is_workday,
              checked.name)
     flash(request, _("%(day)s saved.", day=checked.day.isoformat()))
+    _tell_open_cases(request, platform, checked.day.year)
     return see_other(f"/admin/calendar?year={checked.day.year}")
 
 
 @router.post("/admin/calendar/days/{day}")
-def edit_day(request: Request, form: FormDep, session: SessionDep, user: Admin, day: str):
+def edit_day(request: Request, form: FormDep, session: SessionDep, platform: PlatformDep, user: Admin, day: str):
     row = _day_or_404(session, day)
+    row_year = row.day.year
     checked = check_day(form, session, editing=row.day)
     if checked.errors:
         return _calendar_page(request, session, row.day.year, editing=row, values=checked.values,
@@ -118,20 +137,28 @@ def edit_day(request: Request, form: FormDep, session: SessionDep, user: Admin, 
     log.info("calendar day %s changed by %s (now %s, workday=%s, %s)", day, user.username, checked.day,
              checked.is_workday, checked.name)
     flash(request, _("%(day)s saved.", day=checked.day.isoformat()))
+    _tell_open_cases(request, platform, min(checked.day.year, row_year))
     return see_other(f"/admin/calendar?year={checked.day.year}")
 
 
 @router.post("/admin/calendar/years/{year}/publish")
-def publish_year(request: Request, session: SessionDep, user: Admin, year: int):
+def publish_year(request: Request, session: SessionDep, platform: PlatformDep, user: Admin, year: int):
     calendar_years.publish(session, _year(year), user.username)
     session.commit()
     log.info("calendar year %s published by %s", year, user.username)
     flash(request, _("%(year)s published: deadlines now count its holidays and make-up workdays.", year=year))
+    _tell_open_cases(request, platform, year)
+    return see_other(f"/admin/calendar?year={year}")
+
+
+@router.post("/admin/calendar/years/{year}/recount")
+def recount_year(request: Request, platform: PlatformDep, user: Admin, year: int):
+    _tell_open_cases(request, platform, _year(year))
     return see_other(f"/admin/calendar?year={year}")
 
 
 @router.post("/admin/calendar/days/{day}/delete")
-def delete_day(request: Request, session: SessionDep, user: Admin, day: str):
+def delete_day(request: Request, session: SessionDep, platform: PlatformDep, user: Admin, day: str):
     row = _day_or_404(session, day)
     year = row.day.year
     session.delete(row)
@@ -139,5 +166,6 @@ def delete_day(request: Request, session: SessionDep, user: Admin, day: str):
     session.commit()
     log.info("calendar day %s deleted by %s", day, user.username)
     flash(request, _("%(day)s deleted: it is an ordinary day again.", day=row.day.isoformat()))
+    _tell_open_cases(request, platform, year)
     return see_other(f"/admin/calendar?year={year}")
 
