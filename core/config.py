@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     # Every party a case waits for has a limit (data): the review of a result, the rulings on a bounce, an
     # extension or a consultation, and a unit's rework after its closure deadline passed. A reminder goes
     # out when this share of the limit has passed; at the limit the waiting is escalated.
-    wait_limits: str = "review=1wd,bounce=1wd,extension=1wd,consultation=2wd,rework=3wd"
+    wait_limits: str = "review=1wd,bounce=1wd,extension=1wd,consultation=2wd,pause=1wd,rework=3wd"
     wait_reminder_share: float = Field(0.75, gt=0, lt=1)
     rating_window: str = "3d"
     rating_default: str = "satisfied"

@@ -23,6 +23,7 @@ from core.vocabulary import (
     PENDING_BOUNCE,
     PENDING_CONSULTATION,
     PENDING_EXTENSION,
+    PENDING_PAUSE,
     ErrorKind,
 )
 
@@ -53,6 +54,9 @@ class Action(StrEnum):
     SUBMIT = "submit"
     REVIEW = "review"
     RATE = "rate"
+    REQUEST_PAUSE = "request_pause"
+    RULE_PAUSE = "rule_pause"
+    RESUME = "resume"
 
 
 def fail(message: str, kind: str, **details: object) -> ApplicationError:
@@ -174,6 +178,22 @@ def _rule_extension(s: GrievanceState, actor: Actor) -> None:
     require_supervisor_area(s, actor)
 
 
+def _rule_pause(s: GrievanceState, actor: Actor) -> None:
+    require_pending(s, PENDING_PAUSE)
+    require_supervisor_area(s, actor)
+
+
+def _resume(s: GrievanceState, actor: Actor) -> None:
+    """The paused case's unit when the citizen is back, or a supervisor of its area."""
+    require_stage(s, Stage.IN_PROGRESS)
+    if s.paused_at is None:
+        raise fail(f"ticket {s.ticket_id} is not paused", WRONG_STATE)
+    if actor.role == Role.SUPERVISOR:
+        require_supervisor_area(s, actor)
+    else:
+        require_primary_unit(s, actor)
+
+
 def _supervise(s: GrievanceState, actor: Actor) -> None:
     require_stage(s, *CLOCKED_STAGES)
     require_supervisor_area(s, actor)
@@ -241,6 +261,9 @@ PERMISSIONS: dict[Action, Permission] = {
     Action.SUBMIT: Permission(HANDLERS, _primary_at_work),
     Action.REVIEW: Permission((Role.DISPATCHER, Role.STREET), _review),
     Action.RATE: Permission((Role.STREET, Role.CITIZEN), _rate),
+    Action.REQUEST_PAUSE: Permission(HANDLERS, _primary_at_work),
+    Action.RULE_PAUSE: Permission((Role.SUPERVISOR,), _rule_pause),
+    Action.RESUME: Permission((*HANDLERS, Role.SUPERVISOR), _resume),
 }
 
 
@@ -346,6 +369,12 @@ def _rate_input(s: GrievanceState, i: Any, now: datetime) -> None:
         raise fail("say what is still wrong", MISSING_REASON, field="comment")
 
 
+def _pause_input(s: GrievanceState, i: Any, now: datetime) -> None:
+    require_reason(i.reason)
+    if s.paused_at is not None:
+        raise fail(f"ticket {s.ticket_id} is already paused", WRONG_STATE)
+
+
 def _text(attribute: str, what: str = "reason") -> Callable[[GrievanceState, Any, datetime], None]:
     return lambda s, i, now: require_reason(getattr(i, attribute), what)
 
@@ -367,6 +396,9 @@ INPUT_RULES: dict[Action, Callable[[GrievanceState, Any, datetime], None]] = {
     Action.SUBMIT: _text("summary", "result summary"),
     Action.REVIEW: _review_input,
     Action.RATE: _rate_input,
+    Action.REQUEST_PAUSE: _pause_input,
+    Action.RULE_PAUSE: _text("reason"),
+    Action.RESUME: _text("reason"),
 }
 
 

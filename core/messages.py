@@ -232,6 +232,25 @@ class ExtensionRulingInput:
 
 
 @dataclass
+class PauseRequestInput:
+    actor: Actor
+    reason: str  # why the unit waits on the citizen: unreachable, a site visit the citizen arranges
+
+
+@dataclass
+class PauseRulingInput:
+    actor: Actor
+    approve: bool
+    reason: str
+
+
+@dataclass
+class ResumeInput:
+    actor: Actor
+    reason: str  # e.g. the citizen was reached
+
+
+@dataclass
 class EscalateInput:
     actor: Actor
     reason: str
@@ -307,6 +326,7 @@ class Checkpoint:
     start: datetime | None = None
     offset: str = ""
     extras: list[str] = field(default_factory=list)
+    held_seconds: float = 0.0  # added after the extensions: pauses approved while the citizen was awaited
 
 
 @dataclass
@@ -373,6 +393,8 @@ class GrievanceState:
     street_score: int | None = None
     reopen_count: int = 0
     extension_count: int = 0  # extensions granted
+    paused_at: datetime | None = None  # the unit's clocks hold while it waits on the citizen (approved pause)
+    paused_seconds: float = 0.0  # time the unit's clocks held in all, not the unit's
     closed_at: datetime | None = None
     waits: list[Wait] = field(default_factory=list)  # who the case waits for now, each on its own clock
     duplicate_of: str | None = None

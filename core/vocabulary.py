@@ -60,6 +60,10 @@ class AuditAction(StrEnum):
     CHECKPOINT = "checkpoint"
     RATING_TIMEOUT = "rating_timeout"
     WAIT_OVERDUE = "wait_overdue"  # a party the case waited for (reviewer, ruling, rework) passed its limit
+    PAUSE_REQUESTED = "pause_requested"  # the unit waits on the citizen (unreachable, a visit they arrange)
+    PAUSE_APPROVED = "pause_approved"
+    PAUSE_DENIED = "pause_denied"
+    RESUMED = "resumed"
     CLOCKS_RECOUNTED = "clocks_recounted"  # an admin revised the calendar: the case's future deadlines moved
 
 
@@ -93,6 +97,7 @@ class Detail(StrEnum):
     LAGGING = "lagging"
     OLD_ACCEPT_DEADLINE = "old_accept_deadline"
     NEW_ACCEPT_DEADLINE = "new_accept_deadline"
+    PAUSED_FOR = "paused_for"  # seconds a pause held the unit's clocks
     WAIT = "wait"  # which waiting: review, bounce, extension, consultation, rework
     FIRED_AT = "fired_at"  # a clock's event carries its due time; when the timer actually fired, apart
 
@@ -120,6 +125,7 @@ DETAIL_KEYS: dict[AuditAction, tuple[Detail, ...]] = {
     A.ACCEPTANCE_OVERDUE: (D.FIRED_AT,),
     A.ESCALATED: (D.FIRED_AT, D.WAIT),
     A.WAIT_OVERDUE: (D.WAIT, D.FIRED_AT),
+    A.RESUMED: (D.PAUSED_FOR,),
     A.CLOCKS_RECOUNTED: (D.OLD_DEADLINE, D.NEW_DEADLINE, D.OLD_ACCEPT_DEADLINE, D.NEW_ACCEPT_DEADLINE),
 }
 del A, D
@@ -128,6 +134,7 @@ del A, D
 # their case without the staff's names (disputes between units and internal clocks stay inside).
 _ = AuditAction
 CITIZEN_ACTIONS = (_.RECEIVED, _.DISPATCHED, _.HANDED_TO_DISTRICT, _.ACCEPTED, _.PROGRESS, _.EXTENSION_APPROVED,
+                   _.PAUSE_APPROVED, _.RESUMED,
                    _.REASSIGNED, _.RESULT_SUBMITTED, _.REVIEW_APPROVED, _.REVIEW_RETURNED, _.RATED, _.REOPENED,
                    _.CLOSED, _.PUBLISHED, _.REJECTED, _.MERGED, _.RATING_TIMEOUT)
 del _
@@ -137,7 +144,8 @@ CITIZEN_REASONS = (AuditAction.PROGRESS, AuditAction.RESULT_SUBMITTED, AuditActi
 # Pending requests a ruling closes (tickets.pending_request); "review" marks a result waiting for review.
 PENDING_BOUNCE, PENDING_EXTENSION, PENDING_CONSULTATION, PENDING_REVIEW = "bounce", "extension", "consultation", \
     "review"
-RULED_REQUESTS = (PENDING_BOUNCE, PENDING_EXTENSION, PENDING_CONSULTATION)
+PENDING_PAUSE = "pause"  # a pause of the clocks while the unit waits on the citizen
+RULED_REQUESTS = (PENDING_BOUNCE, PENDING_EXTENSION, PENDING_CONSULTATION, PENDING_PAUSE)
 
 
 # ---- errors: one kind per way an action can fail, each with its HTTP status ----

@@ -11,6 +11,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -35,11 +36,14 @@ from core.messages import (
     ExtensionRulingInput,
     GrievanceInput,
     GrievanceState,
+    PauseRequestInput,
+    PauseRulingInput,
     PendingRequest,
     ProgressInput,
     RateInput,
     ReassignInput,
     RejectInput,
+    ResumeInput,
     ReviewInput,
     Role,
     Stage,
@@ -124,6 +128,12 @@ ACTIONS: dict[Action, HumanAction] = {a.name: a for a in (
                 lambda b, a, t, s: ExtensionRequestInput(a, b.reason, b.extra), N_("requested an extension")),
     HumanAction(A.RULE_EXTENSION, W.rule_extension, RulingIn,
                 lambda b, a, t, s: ExtensionRulingInput(a, b.approve, b.reason), N_("ruled on the extension")),
+    HumanAction(A.REQUEST_PAUSE, W.request_pause, ReasonIn, lambda b, a, t, s: PauseRequestInput(a, b.reason),
+                N_("asked to pause the clocks while waiting on the citizen")),
+    HumanAction(A.RULE_PAUSE, W.rule_pause, RulingIn,
+                lambda b, a, t, s: PauseRulingInput(a, b.approve, b.reason), N_("ruled on the pause")),
+    HumanAction(A.RESUME, W.resume, ReasonIn, lambda b, a, t, s: ResumeInput(a, b.reason),
+                N_("resumed the clocks")),
     HumanAction(A.ESCALATE, W.escalate, ReasonIn, lambda b, a, t, s: EscalateInput(a, b.reason), N_("escalated")),
     HumanAction(A.REASSIGN, W.reassign, ReassignIn,
                 lambda b, a, t, s: ReassignInput(a, b.reason, b.primary_unit_id, b.item_code,
@@ -179,7 +189,12 @@ def state_of(ticket: Ticket, settings: Settings) -> GrievanceState:
         cooperating=[UnitRef(u, "", "") for u in ticket.cooperating_unit_ids or []],
         district_id=ticket.district_id,
         pending=PendingRequest(pending, SYSTEM_ACTOR, "", ticket.updated_at) if pending else None,
+        paused_at=_moment((ticket.state or {}).get("paused_at")),
     )
+
+
+def _moment(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 def allowed_actions(user: CurrentUser, ticket: Ticket, settings: Settings) -> set[Action]:

@@ -58,6 +58,10 @@ ACTIONS = {
     "rating_timeout": N_("rating window ended"),
     "wait_overdue": N_("waited past its limit"),
     "clocks_recounted": N_("deadlines counted again on the revised calendar"),
+    "pause_requested": N_("asked to pause the clocks"),
+    "pause_approved": N_("clocks paused: waiting on the complainant"),
+    "pause_denied": N_("pause refused"),
+    "resumed": N_("clocks resumed"),
 }
 CHANNELS = {
     "hotline": N_("Hotline 12345"),
@@ -78,6 +82,7 @@ PENDING = {
     "extension": N_("Extension request"),
     "consultation": N_("Consultation"),
     "review": N_("Result to review"),
+    "pause": N_("Pause request"),
 }
 
 # What the checkpoint clock found (core.supervision.assess), as the case page says it.
@@ -99,6 +104,7 @@ WAITS = {
     "extension": N_("the ruling on an extension"),
     "consultation": N_("the ruling of a consultation"),
     "rework": N_("the unit's rework"),
+    "pause": N_("the ruling on a pause"),
 }
 
 NOTICES = {

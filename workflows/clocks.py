@@ -80,7 +80,7 @@ class CaseClocks:
         if s.stage == Stage.DISPATCHED and s.accept_deadline and not s.response_failed \
                 and not (self._bounce_waits() and workflow.patched(BOUNCE_RULES)):
             clocks.append((s.accept_deadline, self._on_acceptance_overdue))
-        if s.stage in CLOCKED_STAGES and s.dispatched_at:
+        if s.stage in CLOCKED_STAGES and s.dispatched_at and s.paused_at is None:
             checkpoint = next((c for c in s.checkpoints if c.colour is None), None)
             if checkpoint is not None:
                 clocks.append((checkpoint.due, lambda due, c=checkpoint: self._on_checkpoint(c, due)))

@@ -32,17 +32,27 @@ with workflow.unsafe.imports_passed_through():
         ExtensionRulingInput,
         GrievanceInput,
         GrievanceState,
+        PauseRequestInput,
+        PauseRulingInput,
         PendingRequest,
         ProgressInput,
         RateInput,
         Rating,
         ReassignInput,
         RejectInput,
+        ResumeInput,
         ReviewInput,
         Stage,
         SubmitResultInput,
     )
-    from core.vocabulary import PENDING_BOUNCE, PENDING_CONSULTATION, PENDING_EXTENSION, AuditAction, Detail
+    from core.vocabulary import (
+        PENDING_BOUNCE,
+        PENDING_CONSULTATION,
+        PENDING_EXTENSION,
+        PENDING_PAUSE,
+        AuditAction,
+        Detail,
+    )
     from workflows.clocks import Acting, CaseClocks
     from workflows.effects import CaseEffects
     from workflows.patches import BOUNCE_RULES, EXTENSION_RULES, RULING_KEEPS_COOPERATING
@@ -234,6 +244,49 @@ class GrievanceWorkflow:
 
     # ---- 督 supervise (by hand; the clocks are in clocks.py) ----
 
+    # ---- the clocks held while the unit waits on the citizen ----
+
+    @workflow.update
+    async def request_pause(self, input: PauseRequestInput) -> ActionResult:
+        async with self._acting():
+            guards.validate(guards.Action.REQUEST_PAUSE, self._s, input, workflow.now())
+            self._s.pending = PendingRequest(PENDING_PAUSE, input.actor, input.reason, workflow.now())
+            await self._fx.record(input.actor, AuditAction.PAUSE_REQUESTED, self._s.stage, input.reason,
+                                  unit_id=self._s.primary.id)
+            return self._result()
+
+    @workflow.update
+    async def rule_pause(self, input: PauseRulingInput) -> ActionResult:
+        async with self._acting():
+            guards.validate(guards.Action.RULE_PAUSE, self._s, input, workflow.now())
+            self._s.pending = None
+            if input.approve:
+                self._s.paused_at = workflow.now()
+            action = AuditAction.PAUSE_APPROVED if input.approve else AuditAction.PAUSE_DENIED
+            await self._fx.record(input.actor, action, self._s.stage, input.reason, unit_id=self._s.primary.id)
+            return self._result()
+
+    @workflow.update
+    async def resume(self, input: ResumeInput) -> ActionResult:
+        async with self._acting():
+            guards.validate(guards.Action.RESUME, self._s, input, workflow.now())
+            held = self._move.release_clocks()
+            await self._fx.record(input.actor, AuditAction.RESUMED, self._s.stage, input.reason,
+                                  unit_id=self._s.primary.id, details={Detail.PAUSED_FOR: int(held.total_seconds())})
+            return self._result()
+
+    @request_pause.validator
+    def validate_request_pause(self, input: PauseRequestInput) -> None:
+        guards.validate(guards.Action.REQUEST_PAUSE, self._s, input, workflow.now())
+
+    @rule_pause.validator
+    def validate_rule_pause(self, input: PauseRulingInput) -> None:
+        guards.validate(guards.Action.RULE_PAUSE, self._s, input, workflow.now())
+
+    @resume.validator
+    def validate_resume(self, input: ResumeInput) -> None:
+        guards.validate(guards.Action.RESUME, self._s, input, workflow.now())
+
     @workflow.update
     async def escalate(self, input: EscalateInput) -> ActionResult:
         async with self._acting():
@@ -315,6 +368,8 @@ class GrievanceWorkflow:
     async def submit_result(self, input: SubmitResultInput) -> ActionResult:
         async with self._acting():
             self.validate_submit_result(input)
+            if self._s.paused_at is not None:  # the citizen was reached after all: the held time is not the unit's
+                self._move.release_clocks()
             self._s.stage, self._s.submitted_at = Stage.REVIEW, workflow.now()
             self._s.result_summary, self._s.outcome = input.summary, input.outcome
             await self._fx.record(input.actor, AuditAction.RESULT_SUBMITTED, Stage.IN_PROGRESS, input.summary,

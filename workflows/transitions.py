@@ -119,6 +119,19 @@ class CaseTransitions:
         s.closure_deadline = s.checkpoints[-1].due
         s.extension_count += 1 if counted else 0
 
+    def release_clocks(self) -> timedelta:
+        """The end of an approved pause: every clock of the unit that was held moves on by the held time."""
+        s, now = self.s, workflow.now()
+        held = max(timedelta(0), now - s.paused_at) if s.paused_at else timedelta(0)
+        s.paused_at, s.paused_seconds = None, s.paused_seconds + held.total_seconds()
+        for checkpoint in (c for c in s.checkpoints if c.colour is None):
+            checkpoint.due += held
+            checkpoint.held_seconds += held.total_seconds()
+        for wait in (w for w in s.waits if w.party == "unit" and not w.overdue):
+            wait.due, wait.remind_at = wait.due + held, wait.remind_at + held
+        s.closure_deadline = s.checkpoints[-1].due if s.checkpoints else s.closure_deadline
+        return held
+
     def give_back_acceptance_time(self, asked_at: datetime) -> None:
         """A bounce denied: the acceptance clock waited while the bounce did, so the unit gets back the
         acceptance time it had left when it asked."""
@@ -168,7 +181,7 @@ class CaseTransitions:
             moved = iter(await self.fx.deadlines([(due, c.extras[step]) for c, due in extended]))
             dues = [next(moved) if len(c.extras) > step else due for c, due in zip(ahead, dues, strict=True)]
         for checkpoint, due in zip(ahead, dues, strict=True):
-            checkpoint.due = due
+            checkpoint.due = due + timedelta(seconds=checkpoint.held_seconds)
         open_waits = [w for w in s.waits if not w.overdue and w.due > now and w.kind in s.clock.waits]
         for wait, due in zip(open_waits, await self.fx.deadlines([(w.since, s.clock.waits[w.kind])
                                                                   for w in open_waits]), strict=True):

@@ -22,7 +22,7 @@ with workflow.unsafe.imports_passed_through():
 
 # Who each waiting waits for: the notice's audience and the unit an overdue waiting is counted for.
 PARTY = {"review": "dispatcher", "bounce": "dispatcher", "extension": "supervisor", "consultation": "supervisor",
-         "rework": "unit"}
+         "pause": "supervisor", "rework": "unit"}
 Fire = Callable[[datetime], Awaitable[None]]
 
 
@@ -62,6 +62,8 @@ class CaseWaits:
         """The reminder and the limit of every open waiting, for the case's clock loop."""
         found: list[tuple[datetime, Fire]] = []
         for wait in self._s.waits:
+            if wait.party == "unit" and self._s.paused_at is not None:
+                continue  # held with the unit's other clocks while it waits on the citizen
             if not wait.reminded:
                 found.append((wait.remind_at, lambda due, w=wait: self._remind(w)))
             if not wait.overdue:

@@ -44,6 +44,9 @@ BODIES: dict[Action, dict] = {
     Action.SUBMIT: {"summary": "已处理", "outcome": "resolved"},
     Action.REVIEW: {"approve": False, "reason": "请补充照片"},
     Action.RATE: {"rating": "satisfied", "score": 90},
+    Action.REQUEST_PAUSE: {"reason": "诉求人无法联系"},
+    Action.RULE_PAUSE: {"approve": False, "reason": "应继续联系"},
+    Action.RESUME: {"reason": "已联系上诉求人"},
 }
 
 
@@ -107,6 +110,12 @@ async def _cases(site) -> list[Case]:
                                         unit_ids="dept-ecology, dept-market")),
         Case("review", await then(await in_progress(), ecology, "submit", lambda t: t.stage == "review",
                                   summary="已处理")),
+        Case("pause", await then(await in_progress(), ecology, "request_pause",
+                                 lambda t: t.pending_request == "pause", reason="诉求人无法联系")),
+        Case("paused", await then(await then(await in_progress(), ecology, "request_pause",
+                                             lambda t: t.pending_request == "pause", reason="诉求人无法联系"),
+                                  supervisor, "rule_pause", lambda t: (t.state or {}).get("paused_at"),
+                                  decision="approve", reason="属实")),
     ]
 
 
