@@ -29,9 +29,12 @@ from core.messages import (
     ExtensionRequestInput,
     ExtensionRulingInput,
     GrievanceState,
+    PauseRequestInput,
+    PauseRulingInput,
     ProgressInput,
     RateInput,
     Rating,
+    ResumeInput,
     ReviewInput,
     Stage,
     SubmitResultInput,
@@ -112,6 +115,41 @@ async def test_case_overdue_reworked_reopened_and_closed_by_the_rating_timer_rep
     assert {"acceptance_overdue", "escalated", "review_returned", "reopened", "rating_timeout"} <= set(
         actions(cases, handle.id))
     await _replay_and_store(handle, "overdue_rework_reopen_timeout")
+
+
+async def test_case_with_fair_clocks_waits_a_pause_and_a_calendar_revision_replays(cases):
+    """Issue 17's paths: a bounce denied, a pause held and resumed, a late extension, a rework watched
+    after the deadline, a calendar revision, reminders and overdue waitings."""
+    handle = await received(cases, "2026-1130-900005")
+    await handle.execute_update(W.dispatch, DispatchInput(actor=CENTRE, item_code="MK-001",
+                                                          primary_unit_id="dept-ecology"))
+    await handle.execute_update(W.request_bounce, BounceRequestInput(actor=ECOLOGY, reason="非本单位",
+                                                                     claimed_item_code="MK-002"))
+    await handle.execute_update(W.rule_bounce, BounceRulingInput(actor=CENTRE, approve=False, reason="属本单位"))
+    await handle.execute_update(W.accept, AcceptInput(actor=ECOLOGY))
+    await handle.execute_update(W.request_pause, PauseRequestInput(actor=ECOLOGY, reason="联系不上诉求人"))
+    await handle.execute_update(W.rule_pause, PauseRulingInput(actor=SUPERVISOR, approve=True, reason="属实"))
+    await advance_to(cases, (await state(handle)).checkpoints[1].due)
+    await handle.execute_update(W.resume, ResumeInput(actor=ECOLOGY, reason="已联系上"))
+    await handle.signal(W.calendar_revised)
+    await handle.execute_update(W.request_extension, ExtensionRequestInput(actor=ECOLOGY, reason="检测",
+                                                                           extra="2wd"))
+    await advance_to(cases, (await state(handle)).closure_deadline)  # the ruling is late
+    await handle.execute_update(W.rule_extension, ExtensionRulingInput(actor=SUPERVISOR, approve=True,
+                                                                       reason="同意"))
+    await handle.execute_update(W.submit_result, SubmitResultInput(actor=ECOLOGY, summary="已整改"))
+    await advance_to(cases, (await state(handle)).closure_deadline)
+    await handle.execute_update(W.review, ReviewInput(actor=CENTRE, approve=False, reason="缺照片"))
+    await advance_to(cases, (await state(handle)).waits[0].due)
+    await logged(cases, handle.id, lambda found: "escalated" in found)
+    await handle.execute_update(W.submit_result, SubmitResultInput(actor=ECOLOGY, summary="补充照片"))
+    await handle.execute_update(W.review, ReviewInput(actor=CENTRE, approve=True))
+    await handle.execute_update(W.rate, RateInput(actor=rater(handle), rating=Rating.SATISFIED))
+    final = await finished(cases, handle)
+    assert final.stage == Stage.CLOSED and final.extension_count == 1 and final.paused_seconds > 0
+    assert {"bounce_denied", "pause_approved", "resumed", "extension_approved", "wait_overdue",
+            "review_returned"} <= set(actions(cases, handle.id))
+    await _replay_and_store(handle, "fair_clocks_waits_pause_recount")
 
 
 async def test_case_handed_to_a_district_and_settled_by_consultation_replays(cases):
