@@ -12,6 +12,8 @@ from pathlib import Path
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.payload_keys import configured_older_keys
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
 DEV_SECRET = "dev-only-secret-change-me"
@@ -116,8 +118,6 @@ class Settings(BaseSettings):
             raise ValueError("SECRET_KEY must be set in production")
         if self.environment == "production" and not self.payload_key:
             raise ValueError("PAYLOAD_KEY must be set in production (32 random bytes in base64)")
-        from core.payload_codec import configured_older_keys  # imports this module: late
-
         configured_older_keys(self)
         return self
 

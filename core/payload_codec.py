@@ -8,7 +8,6 @@ never decoded: the worker gets a marker no converter reads, so an update carryin
 from __future__ import annotations
 
 import base64
-import binascii
 import dataclasses
 import hashlib
 import os
@@ -23,6 +22,7 @@ from temporalio.api.common.v1 import Payload
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes, PayloadCodec
 
 from core.config import Settings
+from core.payload_keys import PayloadKeyError, configured_older_keys, parse_key
 
 ENCRYPTED = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
@@ -34,10 +34,6 @@ KEY_FILE = "payload.key"
 NONCE_BYTES = 12
 
 
-class PayloadKeyError(ValueError):
-    """A key is missing or malformed: the process must not start."""
-
-
 class PayloadRefused(ValueError):
     """A payload that cannot be decrypted with any of our keys."""
 
@@ -45,16 +41,6 @@ class PayloadRefused(ValueError):
 def key_id(key: bytes) -> str:
     """A short public name for a key, derived from it, so rotation needs no separate id setting."""
     return hashlib.sha256(b"whistle-report payload key\x00" + key).hexdigest()[:16]
-
-
-def parse_key(text: str, what: str = "PAYLOAD_KEY") -> bytes:
-    try:
-        key = base64.b64decode(text.strip(), validate=True)
-    except (binascii.Error, ValueError):
-        raise PayloadKeyError(f"{what} is not valid base64") from None
-    if len(key) != 32:
-        raise PayloadKeyError(f"{what} must be 32 random bytes in base64 (e.g. `openssl rand -base64 32`)")
-    return key
 
 
 def new_key_text() -> str:
@@ -74,13 +60,6 @@ class KeyRing:
 
     def ciphers(self) -> dict[str, AESGCM]:
         return {key_id(key): AESGCM(key) for key in (*self.older, self.current)}
-
-
-def configured_older_keys(settings: Settings) -> tuple[bytes, ...]:
-    """PAYLOAD_OLD_KEYS parsed (and PAYLOAD_KEY checked): Settings calls this so a bad key stops a process at once."""
-    if settings.payload_key:
-        parse_key(settings.payload_key)
-    return tuple(parse_key(part, "PAYLOAD_OLD_KEYS") for part in settings.payload_old_keys.split(",") if part.strip())
 
 
 def keyring(settings: Settings) -> KeyRing:

@@ -32,15 +32,12 @@ with workflow.unsafe.imports_passed_through():
         ExtensionRulingInput,
         GrievanceInput,
         GrievanceState,
-        PauseRequestInput,
-        PauseRulingInput,
         PendingRequest,
         ProgressInput,
         RateInput,
         Rating,
         ReassignInput,
         RejectInput,
-        ResumeInput,
         ReviewInput,
         Stage,
         SubmitResultInput,
@@ -49,19 +46,20 @@ with workflow.unsafe.imports_passed_through():
         PENDING_BOUNCE,
         PENDING_CONSULTATION,
         PENDING_EXTENSION,
-        PENDING_PAUSE,
         AuditAction,
         Detail,
     )
     from workflows.clocks import Acting, CaseClocks
     from workflows.effects import CaseEffects
     from workflows.patches import BOUNCE_RULES, EXTENSION_RULES, RULING_KEEPS_COOPERATING
+    from workflows.pause import PauseUpdates
+    from workflows.queries import CaseQueries
     from workflows.transitions import CaseTransitions, iso
 
 
 
 @workflow.defn
-class GrievanceWorkflow:
+class GrievanceWorkflow(CaseQueries, PauseUpdates):
     @workflow.init
     def __init__(self, input: GrievanceInput) -> None:
         self._s = GrievanceState(
@@ -244,49 +242,6 @@ class GrievanceWorkflow:
 
     # ---- 督 supervise (by hand; the clocks are in clocks.py) ----
 
-    # ---- the clocks held while the unit waits on the citizen ----
-
-    @workflow.update
-    async def request_pause(self, input: PauseRequestInput) -> ActionResult:
-        async with self._acting():
-            guards.validate(guards.Action.REQUEST_PAUSE, self._s, input, workflow.now())
-            self._s.pending = PendingRequest(PENDING_PAUSE, input.actor, input.reason, workflow.now())
-            await self._fx.record(input.actor, AuditAction.PAUSE_REQUESTED, self._s.stage, input.reason,
-                                  unit_id=self._s.primary.id)
-            return self._result()
-
-    @workflow.update
-    async def rule_pause(self, input: PauseRulingInput) -> ActionResult:
-        async with self._acting():
-            guards.validate(guards.Action.RULE_PAUSE, self._s, input, workflow.now())
-            self._s.pending = None
-            if input.approve:
-                self._s.paused_at = workflow.now()
-            action = AuditAction.PAUSE_APPROVED if input.approve else AuditAction.PAUSE_DENIED
-            await self._fx.record(input.actor, action, self._s.stage, input.reason, unit_id=self._s.primary.id)
-            return self._result()
-
-    @workflow.update
-    async def resume(self, input: ResumeInput) -> ActionResult:
-        async with self._acting():
-            guards.validate(guards.Action.RESUME, self._s, input, workflow.now())
-            held = self._move.release_clocks()
-            await self._fx.record(input.actor, AuditAction.RESUMED, self._s.stage, input.reason,
-                                  unit_id=self._s.primary.id, details={Detail.PAUSED_FOR: int(held.total_seconds())})
-            return self._result()
-
-    @request_pause.validator
-    def validate_request_pause(self, input: PauseRequestInput) -> None:
-        guards.validate(guards.Action.REQUEST_PAUSE, self._s, input, workflow.now())
-
-    @rule_pause.validator
-    def validate_rule_pause(self, input: PauseRulingInput) -> None:
-        guards.validate(guards.Action.RULE_PAUSE, self._s, input, workflow.now())
-
-    @resume.validator
-    def validate_resume(self, input: ResumeInput) -> None:
-        guards.validate(guards.Action.RESUME, self._s, input, workflow.now())
-
     @workflow.update
     async def escalate(self, input: EscalateInput) -> ActionResult:
         async with self._acting():
@@ -420,20 +375,6 @@ class GrievanceWorkflow:
     @rate.validator
     def validate_rate(self, input: RateInput) -> None:
         guards.validate(guards.Action.RATE, self._s, input, workflow.now())
-
-    @workflow.signal
-    def calendar_revised(self) -> None:
-        """An admin published or edited the working-day calendar: the clock loop counts the deadlines again."""
-        self._clocks.recount_requested = True
-
-    @workflow.query
-    def state(self) -> GrievanceState:
-        return self._s
-
-    @workflow.query
-    def audit_trail(self) -> list[tuple[int, str, str, str]]:
-        """(seq, action, actor id, time) of every audit row this case wrote: what the read model must hold."""
-        return list(self._fx.trail)
 
     # ---- stage helpers ----
 

@@ -35,7 +35,7 @@ async def test_happy_path_closes_publishes_and_records_every_step(cases):
     assert state.stage == Stage.DISPATCHED
     assert state.primary.id == "dept-ecology" and [u.id for u in state.cooperating] == ["dept-market"]
     assert state.accept_deadline is not None and len(state.checkpoints) == 4
-    assert state.closure_deadline - state.dispatched_at == timedelta(days=7)
+    assert state.closure_deadline - state.clock_origin == timedelta(days=7)  # days off before acceptance excluded
 
     await handle.execute_update(GrievanceWorkflow.accept, AcceptInput(actor=ECOLOGY))
     await harness.env.sleep(timedelta(hours=30))  # past checkpoint 1 (day 1): accepted -> green
