@@ -160,10 +160,12 @@ def _request_bounce(s: GrievanceState, actor: Actor) -> None:
 
 def _rule_bounce(s: GrievanceState, actor: Actor) -> None:
     require_pending(s, PENDING_BOUNCE)
-    if actor.role == Role.SUPERVISOR:
-        require_supervisor_area(s, actor)
-    else:
-        require_dispatch_owner(s, actor)
+    _supervisor_or(s, actor, require_dispatch_owner)
+
+
+def _supervisor_or(s: GrievanceState, actor: Actor, otherwise: Callable[[GrievanceState, Actor], None]) -> None:
+    """A supervisor acts within its area; anyone else by `otherwise`."""
+    (require_supervisor_area if actor.role == Role.SUPERVISOR else otherwise)(s, actor)
 
 
 def _primary_at_work(s: GrievanceState, actor: Actor) -> None:
@@ -173,14 +175,14 @@ def _primary_at_work(s: GrievanceState, actor: Actor) -> None:
     require_no_pending(s)
 
 
-def _rule_extension(s: GrievanceState, actor: Actor) -> None:
-    require_pending(s, PENDING_EXTENSION)
-    require_supervisor_area(s, actor)
+def _supervisor_rules_on(kind: str) -> Callable[[GrievanceState, Actor], None]:
+    """A request of `kind` waits, and a supervisor of the case's area rules on it."""
 
+    def rule(s: GrievanceState, actor: Actor) -> None:
+        require_pending(s, kind)
+        require_supervisor_area(s, actor)
 
-def _rule_pause(s: GrievanceState, actor: Actor) -> None:
-    require_pending(s, PENDING_PAUSE)
-    require_supervisor_area(s, actor)
+    return rule
 
 
 def _resume(s: GrievanceState, actor: Actor) -> None:
@@ -188,10 +190,7 @@ def _resume(s: GrievanceState, actor: Actor) -> None:
     require_stage(s, Stage.IN_PROGRESS)
     if s.paused_at is None:
         raise fail(f"ticket {s.ticket_id} is not paused", WRONG_STATE)
-    if actor.role == Role.SUPERVISOR:
-        require_supervisor_area(s, actor)
-    else:
-        require_primary_unit(s, actor)
+    _supervisor_or(s, actor, require_primary_unit)
 
 
 def _supervise(s: GrievanceState, actor: Actor) -> None:
@@ -204,11 +203,6 @@ def _open_consultation(s: GrievanceState, actor: Actor) -> None:
     require_supervisor_area(s, actor)
     if s.pending is not None and s.pending.kind != PENDING_BOUNCE:  # a consultation may replace a bounce
         require_no_pending(s)
-
-
-def _rule_consultation(s: GrievanceState, actor: Actor) -> None:
-    require_pending(s, PENDING_CONSULTATION)
-    require_supervisor_area(s, actor)
 
 
 def _review(s: GrievanceState, actor: Actor) -> None:
@@ -253,16 +247,16 @@ PERMISSIONS: dict[Action, Permission] = {
     Action.REQUEST_BOUNCE: Permission(HANDLERS, _request_bounce),
     Action.RULE_BOUNCE: Permission((Role.DISPATCHER, Role.SUPERVISOR), _rule_bounce),
     Action.REQUEST_EXTENSION: Permission(HANDLERS, _primary_at_work),
-    Action.RULE_EXTENSION: Permission((Role.SUPERVISOR,), _rule_extension),
+    Action.RULE_EXTENSION: Permission((Role.SUPERVISOR,), _supervisor_rules_on(PENDING_EXTENSION)),
     Action.ESCALATE: Permission((Role.SUPERVISOR,), _supervise),
     Action.REASSIGN: Permission((Role.SUPERVISOR,), _supervise),
     Action.OPEN_CONSULTATION: Permission((Role.SUPERVISOR,), _open_consultation),
-    Action.RULE_CONSULTATION: Permission((Role.SUPERVISOR,), _rule_consultation),
+    Action.RULE_CONSULTATION: Permission((Role.SUPERVISOR,), _supervisor_rules_on(PENDING_CONSULTATION)),
     Action.SUBMIT: Permission(HANDLERS, _primary_at_work),
     Action.REVIEW: Permission((Role.DISPATCHER, Role.STREET), _review),
     Action.RATE: Permission((Role.STREET, Role.CITIZEN), _rate),
     Action.REQUEST_PAUSE: Permission(HANDLERS, _primary_at_work),
-    Action.RULE_PAUSE: Permission((Role.SUPERVISOR,), _rule_pause),
+    Action.RULE_PAUSE: Permission((Role.SUPERVISOR,), _supervisor_rules_on(PENDING_PAUSE)),
     Action.RESUME: Permission((*HANDLERS, Role.SUPERVISOR), _resume),
 }
 

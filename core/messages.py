@@ -225,7 +225,9 @@ class ExtensionRequestInput:
 
 
 @dataclass
-class ExtensionRulingInput:
+class RulingInput:
+    """A yes or no on a request that needs nothing more (an extension, a pause)."""
+
     actor: Actor
     approve: bool
     reason: str
@@ -235,13 +237,6 @@ class ExtensionRulingInput:
 class PauseRequestInput:
     actor: Actor
     reason: str  # why the unit waits on the citizen: unreachable, a site visit the citizen arranges
-
-
-@dataclass
-class PauseRulingInput:
-    actor: Actor
-    approve: bool
-    reason: str
 
 
 @dataclass

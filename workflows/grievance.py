@@ -29,7 +29,6 @@ with workflow.unsafe.imports_passed_through():
         DispatchPlan,
         EscalateInput,
         ExtensionRequestInput,
-        ExtensionRulingInput,
         GrievanceInput,
         GrievanceState,
         PendingRequest,
@@ -39,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
         ReassignInput,
         RejectInput,
         ReviewInput,
+        RulingInput,
         Stage,
         SubmitResultInput,
     )
@@ -219,7 +219,7 @@ class GrievanceWorkflow(CaseQueries, PauseUpdates):
         guards.validate(guards.Action.REQUEST_EXTENSION, self._s, input, workflow.now())
 
     @workflow.update
-    async def rule_extension(self, input: ExtensionRulingInput) -> ActionResult:
+    async def rule_extension(self, input: RulingInput) -> ActionResult:
         async with self._acting():
             self.validate_rule_extension(input)
             request, before = self._s.pending, self._s.stage
@@ -237,7 +237,7 @@ class GrievanceWorkflow(CaseQueries, PauseUpdates):
             return self._result()
 
     @rule_extension.validator
-    def validate_rule_extension(self, input: ExtensionRulingInput) -> None:
+    def validate_rule_extension(self, input: RulingInput) -> None:
         guards.validate(guards.Action.RULE_EXTENSION, self._s, input, workflow.now())
 
     # ---- 督 supervise (by hand; the clocks are in clocks.py) ----

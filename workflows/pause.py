@@ -8,7 +8,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from core import guards
-    from core.messages import ActionResult, PauseRequestInput, PauseRulingInput, PendingRequest, ResumeInput
+    from core.messages import ActionResult, PauseRequestInput, PendingRequest, ResumeInput, RulingInput
     from core.vocabulary import PENDING_PAUSE, AuditAction, Detail
 
 
@@ -23,7 +23,7 @@ class PauseUpdates:
             return self._result()
 
     @workflow.update
-    async def rule_pause(self, input: PauseRulingInput) -> ActionResult:
+    async def rule_pause(self, input: RulingInput) -> ActionResult:
         async with self._acting():
             guards.validate(guards.Action.RULE_PAUSE, self._s, input, workflow.now())
             self._s.pending = None
@@ -47,7 +47,7 @@ class PauseUpdates:
         guards.validate(guards.Action.REQUEST_PAUSE, self._s, input, workflow.now())
 
     @rule_pause.validator
-    def validate_rule_pause(self, input: PauseRulingInput) -> None:
+    def validate_rule_pause(self, input: RulingInput) -> None:
         guards.validate(guards.Action.RULE_PAUSE, self._s, input, workflow.now())
 
     @resume.validator

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session
 
 from core import calendar_years
-from core.messages import AcceptInput, ExtensionRequestInput, ExtensionRulingInput
+from core.messages import AcceptInput, ExtensionRequestInput, RulingInput
 from core.models.calendar import CalendarDay
 from tests.temporal_env import time_skipping_env
 from tests.workflows.conftest import ECOLOGY, SUPERVISOR
@@ -56,7 +56,7 @@ async def test_a_granted_extension_is_counted_again_on_the_revised_calendar(case
     await handle.execute_update(GrievanceWorkflow.request_extension,
                                 ExtensionRequestInput(actor=ECOLOGY, reason="等待检测", extra="2wd"))
     await handle.execute_update(GrievanceWorkflow.rule_extension,
-                                ExtensionRulingInput(actor=SUPERVISOR, approve=True, reason="同意"))
+                                RulingInput(actor=SUPERVISOR, approve=True, reason="同意"))
     before = await state(handle)
     assert before.checkpoints[-1].extras == ["2wd"]
     holiday(cases, local(before.closure_deadline).date() - timedelta(days=1))  # inside the extension's days

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from core.config import Settings
-from core.messages import ExtensionRequestInput, ExtensionRulingInput
+from core.messages import ExtensionRequestInput, RulingInput
 from tests.temporal_env import time_skipping_env
 from tests.workflows.conftest import ECOLOGY, SUPERVISOR
 from tests.workflows.steps import accepted, actions, advance_to, recorded, refused, state
@@ -38,8 +38,8 @@ def asking(extra: str) -> ExtensionRequestInput:
     return ExtensionRequestInput(actor=ECOLOGY, reason="需协调产权单位", extra=extra)
 
 
-def ruling(approve: bool = True) -> ExtensionRulingInput:
-    return ExtensionRulingInput(actor=SUPERVISOR, approve=approve, reason="同意" if approve else "不同意")
+def ruling(approve: bool = True) -> RulingInput:
+    return RulingInput(actor=SUPERVISOR, approve=approve, reason="同意" if approve else "不同意")
 
 
 async def in_office_hours(h) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from core.messages import Colour, ExtensionRequestInput, ExtensionRulingInput, Stage
+from core.messages import Colour, ExtensionRequestInput, RulingInput, Stage
 from tests.workflows.conftest import CENTRE, EAST_SUPERVISOR, ECOLOGY, MARKET, SUPERVISOR
 from tests.workflows.steps import accepted, actions, advance_to, attributes, recorded, refused, state, until
 from workflows.grievance import GrievanceWorkflow
@@ -25,7 +25,7 @@ async def test_approved_extension_moves_the_deadline_and_unfired_checkpoints_by_
     await handle.execute_update(GrievanceWorkflow.request_extension, ASK)
     assert (await state(handle)).pending.kind == "extension"
     await handle.execute_update(GrievanceWorkflow.rule_extension,
-                                ExtensionRulingInput(actor=SUPERVISOR, approve=True, reason="检测周期合理"))
+                                RulingInput(actor=SUPERVISOR, approve=True, reason="检测周期合理"))
     s = await state(handle)
 
     assert s.pending is None and s.stage == Stage.IN_PROGRESS
@@ -52,7 +52,7 @@ async def test_denied_extension_changes_no_clock(cases):
     before = await state(handle)
     await handle.execute_update(GrievanceWorkflow.request_extension, ASK)
     await handle.execute_update(GrievanceWorkflow.rule_extension,
-                                ExtensionRulingInput(actor=SUPERVISOR, approve=False, reason="七天内可以办结"))
+                                RulingInput(actor=SUPERVISOR, approve=False, reason="七天内可以办结"))
     s = await state(handle)
     assert s.pending is None
     assert (s.closure_deadline, s.checkpoints) == (before.closure_deadline, before.checkpoints)
@@ -66,12 +66,12 @@ async def test_only_a_supervisor_rules_on_an_extension(cases):
     await handle.execute_update(GrievanceWorkflow.request_extension, ASK)
     for actor in (ECOLOGY, MARKET, CENTRE):
         await refused(cases, handle, GrievanceWorkflow.rule_extension,
-                      ExtensionRulingInput(actor=actor, approve=True, reason="同意"), "Forbidden")
+                      RulingInput(actor=actor, approve=True, reason="同意"), "Forbidden")
     # A district supervisor rules only on its own district's cases; this one is a city department's.
     await refused(cases, handle, GrievanceWorkflow.rule_extension,
-                  ExtensionRulingInput(actor=EAST_SUPERVISOR, approve=True, reason="同意"), "Forbidden")
+                  RulingInput(actor=EAST_SUPERVISOR, approve=True, reason="同意"), "Forbidden")
     await refused(cases, handle, GrievanceWorkflow.rule_extension,
-                  ExtensionRulingInput(actor=SUPERVISOR, approve=True, reason=" "), "MissingReason")
+                  RulingInput(actor=SUPERVISOR, approve=True, reason=" "), "MissingReason")
     assert (await state(handle)).pending.kind == "extension"
 
 

@@ -27,15 +27,14 @@ from core.messages import (
     ConsultationRulingInput,
     DispatchInput,
     ExtensionRequestInput,
-    ExtensionRulingInput,
     GrievanceState,
     PauseRequestInput,
-    PauseRulingInput,
     ProgressInput,
     RateInput,
     Rating,
     ResumeInput,
     ReviewInput,
+    RulingInput,
     Stage,
     SubmitResultInput,
 )
@@ -75,7 +74,7 @@ async def test_case_with_a_bounce_and_an_extension_replays(cases):
     await handle.execute_update(W.add_progress, ProgressInput(actor=MARKET, note="已现场检查"))
     await handle.execute_update(W.request_extension, ExtensionRequestInput(actor=MARKET, reason="等待检测",
                                                                            extra="3d"))
-    await handle.execute_update(W.rule_extension, ExtensionRulingInput(actor=SUPERVISOR, approve=True,
+    await handle.execute_update(W.rule_extension, RulingInput(actor=SUPERVISOR, approve=True,
                                                                        reason="同意"))
     await handle.execute_update(W.submit_result, SubmitResultInput(actor=MARKET, summary="已责令整改"))
     await handle.execute_update(W.review, ReviewInput(actor=CENTRE, approve=True))
@@ -128,14 +127,14 @@ async def test_case_with_fair_clocks_waits_a_pause_and_a_calendar_revision_repla
     await handle.execute_update(W.rule_bounce, BounceRulingInput(actor=CENTRE, approve=False, reason="属本单位"))
     await handle.execute_update(W.accept, AcceptInput(actor=ECOLOGY))
     await handle.execute_update(W.request_pause, PauseRequestInput(actor=ECOLOGY, reason="联系不上诉求人"))
-    await handle.execute_update(W.rule_pause, PauseRulingInput(actor=SUPERVISOR, approve=True, reason="属实"))
+    await handle.execute_update(W.rule_pause, RulingInput(actor=SUPERVISOR, approve=True, reason="属实"))
     await advance_to(cases, (await state(handle)).checkpoints[1].due)
     await handle.execute_update(W.resume, ResumeInput(actor=ECOLOGY, reason="已联系上"))
     await handle.signal(W.calendar_revised)
     await handle.execute_update(W.request_extension, ExtensionRequestInput(actor=ECOLOGY, reason="检测",
                                                                            extra="2wd"))
     await advance_to(cases, (await state(handle)).closure_deadline)  # the ruling is late
-    await handle.execute_update(W.rule_extension, ExtensionRulingInput(actor=SUPERVISOR, approve=True,
+    await handle.execute_update(W.rule_extension, RulingInput(actor=SUPERVISOR, approve=True,
                                                                        reason="同意"))
     await handle.execute_update(W.submit_result, SubmitResultInput(actor=ECOLOGY, summary="已整改"))
     await advance_to(cases, (await state(handle)).closure_deadline)

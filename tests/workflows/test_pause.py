@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from core.messages import PauseRequestInput, PauseRulingInput, ResumeInput, SubmitResultInput
+from core.messages import PauseRequestInput, ResumeInput, RulingInput, SubmitResultInput
 from tests.workflows.conftest import ECOLOGY, SUPERVISOR
 from tests.workflows.steps import accepted, advance_to, events_of, refused, state
 from workflows.grievance import GrievanceWorkflow
@@ -19,7 +19,7 @@ async def approved_pause(cases):
     await handle.execute_update(GrievanceWorkflow.request_pause, ASK)
     assert (await state(handle)).pending.kind == "pause"
     await handle.execute_update(GrievanceWorkflow.rule_pause,
-                                PauseRulingInput(actor=SUPERVISOR, approve=True, reason="情况属实"))
+                                RulingInput(actor=SUPERVISOR, approve=True, reason="情况属实"))
     return handle
 
 
@@ -59,9 +59,9 @@ async def test_a_pause_needs_a_reason_a_supervisor_and_is_resumed_only_when_paus
                   "WrongState")
     await handle.execute_update(GrievanceWorkflow.request_pause, ASK)
     await refused(cases, handle, GrievanceWorkflow.rule_pause,
-                  PauseRulingInput(actor=ECOLOGY, approve=True, reason="自己批准"), "Forbidden")
+                  RulingInput(actor=ECOLOGY, approve=True, reason="自己批准"), "Forbidden")
     await handle.execute_update(GrievanceWorkflow.rule_pause,
-                                PauseRulingInput(actor=SUPERVISOR, approve=False, reason="应继续联系"))
+                                RulingInput(actor=SUPERVISOR, approve=False, reason="应继续联系"))
     s = await state(handle)
     assert s.paused_at is None and s.pending is None
     assert [e.action for e in events_of(cases, handle.id, "pause_denied")] == ["pause_denied"]
