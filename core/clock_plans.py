@@ -104,10 +104,15 @@ def resolve(
     return plan
 
 
+def extension_choices(settings: Settings) -> list[str]:
+    """The extension lengths the city offers ("1wd,2wd,..." as a list)."""
+    return [c.strip() for c in settings.extension_choices.split(",") if c.strip()]
+
+
 def plan_rules(settings: Settings) -> dict:
     """The extension and bounce rules a dispatch writes into the case's plan (the workflow cannot read
     settings)."""
-    choices = [c.strip() for c in settings.extension_choices.split(",") if c.strip()]
+    choices = extension_choices(settings)
     waits = dict(part.strip().split("=", 1) for part in settings.wait_limits.split(",") if "=" in part)
     waits = {kind.strip(): limit.strip() for kind, limit in waits.items()}
     for duration in [*choices, *([settings.bounce_window] if settings.bounce_window else []), *waits.values()]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from core import catalog
+from core import catalog, clock_plans
 from core.config import Settings
 from core.guards import PERMISSIONS, Action, permitted
 from core.i18n import N_, _
@@ -207,4 +207,4 @@ def allowed_actions(user: CurrentUser, ticket: Ticket, settings: Settings) -> se
 def extension_choices(ticket: Ticket, settings: Settings) -> list[str]:
     """The extensions the case's own plan offers (written at dispatch), else today's settings."""
     planned = ((ticket.state or {}).get("clock") or {}).get("extension_choices")
-    return list(planned) if planned else [c.strip() for c in settings.extension_choices.split(",") if c.strip()]
+    return list(planned) if planned else clock_plans.extension_choices(settings)

@@ -61,4 +61,4 @@ async def rate(platform: Platform, ticket_id: str, secret: str, rating: str, com
                            _("No such ticket. A ticket filed a moment ago appears within a few seconds."))
     payload = RateInput(actor=citizen_actor(ticket.id), rating=chosen, comment=comment.strip()[:4000])
     return await send(await platform.temporal.get(), ticket.id, ACTIONS[Action.RATE].update, payload,
-                      f"track {ticket.id}")
+                      f"track {ticket.id}", timeout=platform.settings.action_timeout_seconds)

@@ -42,8 +42,9 @@ def update_id(action: str, actor_id: str, action_id: str | None) -> str:
 
 
 async def send(client: Client, ticket_id: str, update: Callable, payload: Any, where: str = "", *,
-               update_id: str | None = None, timeout: float = 15.0) -> ActionResult:
-    """Executes the update and turns a refusal into a ServiceError with a translated message."""
+               timeout: float, update_id: str | None = None) -> ActionResult:
+    """Executes the update and turns a refusal into a ServiceError with a translated message; `timeout` is
+    the settings' ACTION_TIMEOUT_SECONDS."""
     handle = client.get_workflow_handle(ticket_id)
     try:
         return await asyncio.wait_for(handle.execute_update(update, payload, id=update_id), timeout)

@@ -16,7 +16,7 @@ class PauseUpdates:
     @workflow.update
     async def request_pause(self, input: PauseRequestInput) -> ActionResult:
         async with self._acting():
-            guards.validate(guards.Action.REQUEST_PAUSE, self._s, input, workflow.now())
+            self.validate_request_pause(input)
             self._s.pending = PendingRequest(PENDING_PAUSE, input.actor, input.reason, workflow.now())
             await self._fx.record(input.actor, AuditAction.PAUSE_REQUESTED, self._s.stage, input.reason,
                                   unit_id=self._s.primary.id)
@@ -25,7 +25,7 @@ class PauseUpdates:
     @workflow.update
     async def rule_pause(self, input: RulingInput) -> ActionResult:
         async with self._acting():
-            guards.validate(guards.Action.RULE_PAUSE, self._s, input, workflow.now())
+            self.validate_rule_pause(input)
             self._s.pending = None
             if input.approve:
                 self._s.paused_at = workflow.now()
@@ -36,7 +36,7 @@ class PauseUpdates:
     @workflow.update
     async def resume(self, input: ResumeInput) -> ActionResult:
         async with self._acting():
-            guards.validate(guards.Action.RESUME, self._s, input, workflow.now())
+            self.validate_resume(input)
             held = self._move.release_clocks()
             await self._fx.record(input.actor, AuditAction.RESUMED, self._s.stage, input.reason,
                                   unit_id=self._s.primary.id, details={Detail.PAUSED_FOR: int(held.total_seconds())})
