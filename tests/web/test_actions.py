@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import Session
 from temporalio.exceptions import ApplicationError
 
+from core.config import defaults
 from core.i18n import set_locale
 from core.messages import AcceptInput, Actor, Role
 from core.models.users import User
@@ -85,7 +86,7 @@ def test_a_forbidden_refusal_is_logged(caplog):
 async def test_an_unknown_workflow_is_404(ts_env):
     with pytest.raises(ServiceError) as raised:
         await send(ts_env.client, "2000-0101-000404", GrievanceWorkflow.accept,
-                   AcceptInput(actor=Actor(id="h", role=Role.HANDLER)))
+                   AcceptInput(actor=Actor(id="h", role=Role.HANDLER)), timeout=defaults().action_timeout_seconds)
     assert raised.value.status == 404
 
 
