@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None, *, engine=None, temporal_client
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         yield
+        platform.rate_limits.close()
         if owns_engine:
             platform.engine.dispose()
 

@@ -22,7 +22,7 @@ class DatabaseConfigError(RuntimeError):
 SQLITE_BUSY_TIMEOUT = 30.0  # seconds a writer waits for another's lock (the worker: no one is waiting on it)
 
 
-def make_engine(url: str, busy_timeout: float = SQLITE_BUSY_TIMEOUT) -> Engine:
+def make_engine(url: str, busy_timeout: float = SQLITE_BUSY_TIMEOUT, pool_size: int = 10) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
@@ -35,10 +35,22 @@ def make_engine(url: str, busy_timeout: float = SQLITE_BUSY_TIMEOUT) -> Engine:
     if backend == "sqlite":
         if parsed.database:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": busy_timeout})
+        in_memory = parsed.database in (None, "", ":memory:")  # one connection, no pool to size
+        engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": busy_timeout},
+                               **({} if in_memory else {"pool_size": pool_size, "max_overflow": 2 * pool_size}))
         event.listen(engine, "connect", functools.partial(_sqlite_pragmas, busy_ms=int(busy_timeout * 1000)))
         return engine
-    return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(parsed, pool_pre_ping=True, pool_size=pool_size, max_overflow=2 * pool_size)
+
+
+def separate_pool(engine: Engine, pool_size: int = 4) -> Engine:
+    """An engine on the same database with a pool of its own, for short writes made while the caller may hold a
+    connection of `engine` (the rate counters, checked inside a request's reads). With one shared pool, 15
+    requests at once each held a connection and waited for a second until the pool timed out: a deadlock.
+    In-memory SQLite has no second connection to the same database, so it keeps the engine itself."""
+    if engine.url.get_backend_name() == "sqlite" and engine.url.database in (None, "", ":memory:"):
+        return engine
+    return make_engine(engine.url.render_as_string(hide_password=False), pool_size=pool_size)
 
 
 def _sqlite_pragmas(dbapi_conn, _record, busy_ms: int) -> None:

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.config import Settings
+from core.db import separate_pool
 from core.i18n import _
 from core.messages import Channel
 from core.models.users import RateCounter
@@ -121,7 +122,7 @@ class RateLimits:
     """The platform's limits over one shared storage; built once per process by services.platform."""
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
-        self.storage = SqlCounterStorage(engine)
+        self.storage = SqlCounterStorage(separate_pool(engine))  # counted while a request may hold a connection
         self.limiter = FixedWindowRateLimiter(self.storage)
         self.settings = settings
         # Parsed now, so a mistyped setting stops the process at start rather than at the first request.
@@ -135,6 +136,10 @@ class RateLimits:
                 reset = self.limiter.get_window_stats(item, name, *identifiers).reset_time
                 return max(1, math.ceil(reset - time.time()))
         return None
+
+    def close(self) -> None:
+        """Closes the counters' own connection pool (the process is ending)."""
+        self.storage.engine.dispose()
 
     def check(self, name: str, *identifiers: str, message: str | None = None) -> None:
         wait = self.hit(name, *identifiers)

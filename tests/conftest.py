@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from core.db import create_schema, make_engine
+from tests.utils.pool_watch import NestedCheckouts
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
@@ -18,8 +19,10 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 def engine(tmp_path: Path) -> Engine:
     eng = make_engine(f"sqlite:///{tmp_path / 'read-model.db'}")
     create_schema(eng)
+    nested = NestedCheckouts(eng)
     yield eng
     eng.dispose()
+    assert not nested.found, "a thread took a second connection while holding one:\n" + nested.found[0]
 
 
 @pytest.fixture

@@ -86,13 +86,13 @@ def require_roles(*roles: Role):
     return check
 
 
-def start_session(request: Request, user: User) -> None:
-    """A new server-side session with a fresh id and CSRF token: no fixation of an earlier cookie."""
+def start_session(request: Request, db: Session, user: User) -> None:
+    """A new server-side session with a fresh id and CSRF token: no fixation of an earlier cookie.
+    Written with the request's own database session (a second one would wait on the pool it holds)."""
     platform = request.app.state.platform
-    with Session(platform.engine) as db:
-        sessions.end(db, request.session.get(SESSION_ID))  # signing in again ends this browser's earlier session
-        request.session.clear()
-        request.session[SESSION_ID] = sessions.start(db, user.id, sessions.SessionPolicy.of(platform.settings))
+    sessions.end(db, request.session.get(SESSION_ID))  # signing in again ends this browser's earlier session
+    request.session.clear()
+    request.session[SESSION_ID] = sessions.start(db, user.id, sessions.SessionPolicy.of(platform.settings))
     for cached in ("live_session", "user"):
         if hasattr(request.state, cached):
             delattr(request.state, cached)

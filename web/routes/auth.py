@@ -43,7 +43,7 @@ def login(request: Request, form: FormDep, session: SessionDep, platform: Platfo
     if account is None:
         context = {"next": next_url, "error": _("Wrong user name or password."), "username": username}
         return render(request, "login.html", context, status_code=400)
-    start_session(request, account)
+    start_session(request, session, account)
     flash(request, _("Signed in as %(name)s.", name=account.display_name or account.username))
     return see_other(next_url or home_of(account.role))
 
