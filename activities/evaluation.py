@@ -124,13 +124,13 @@ def freeze(session: Session, month: str, scope: str, settings: Settings, frozen_
     """Compute the month for the scope from the audit log and store it, replacing any earlier run."""
     period = reports.check_month(month, settings)
     reports.check_scope(session, scope)
-    rows = reports.live_rows(session, period, scope, settings)
-    data = reports.snapshot(session, period, scope)
+    now = frozen_at or datetime.now(UTC)  # also the cut-off: corrections decided before it count
+    rows = reports.live_rows(session, period, scope, settings, decided_before=now)
+    data = reports.snapshot(session, period, scope, now)
     parameters = reports.parameters_of(settings)
     results = [_result_fields(r) for r in rows]
     digest = _digest(results, data, parameters)
     run = reports.find_run(session, period.key, scope)
-    now = frozen_at or datetime.now(UTC)
     if run is None:
         run = EvaluationRun(period=period.key, scope=scope, period_start=period.start, period_end=period.end,
                             frozen_at=now, definitions_version=ev.DEFINITIONS_VERSION)

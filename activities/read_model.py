@@ -24,7 +24,7 @@ from temporalio import activity
 
 from core.messages import Actor, GrievanceState, Stage
 from core.models.tickets import Ticket, TicketEvent
-from core.vocabulary import PENDING_REVIEW
+from core.vocabulary import PENDING_CONSULTATION, PENDING_REVIEW
 
 
 @dataclass
@@ -87,6 +87,9 @@ def _ticket_fields(s: GrievanceState) -> dict:
     pending = s.pending.kind if s.pending else (PENDING_REVIEW if s.stage == Stage.REVIEW else "")
     next_cp = next((c.due for c in s.checkpoints if c.colour is None), None)
     wait = min(s.waits, key=lambda w: (w.overdue, w.due), default=None)  # the open one first
+    waiting = (wait.kind, wait.due, wait.overdue) if wait else ("", None, False)
+    if s.stage == Stage.RETURN_VISIT:  # the centre's call back is the waiting, on its own clock
+        waiting = ("return_visit", s.return_visit_deadline, False)
     return {
         "id": s.ticket_id,
         "stage": s.stage.value,
@@ -111,15 +114,16 @@ def _ticket_fields(s: GrievanceState) -> dict:
         "dispatch_owner_id": s.dispatch_owner_id,
         "primary_unit_id": s.primary.id if s.primary else None,
         "cooperating_unit_ids": [u.id for u in s.cooperating],
+        "consulted_unit_ids": list(s.pending.unit_ids) if s.pending and s.pending.kind == PENDING_CONSULTATION else [],
         "district_id": s.district_id,
         "dispatched_at": s.dispatched_at,
         "accept_deadline": s.accept_deadline,
         "accepted_at": s.accepted_at,
         "closure_deadline": s.closure_deadline,
         "next_checkpoint_at": next_cp,
-        "wait_kind": wait.kind if wait else "",
-        "wait_due": wait.due if wait else None,
-        "wait_overdue": wait.overdue if wait else False,
+        "wait_kind": waiting[0],
+        "wait_due": waiting[1],
+        "wait_overdue": waiting[2],
         "colour": s.colour.value,
         "overdue": s.overdue,
         "escalated": s.escalated,
@@ -129,6 +133,8 @@ def _ticket_fields(s: GrievanceState) -> dict:
         "outcome": s.outcome.value if s.outcome else "",
         "rating": s.rating.value if s.rating else "",
         "rating_source": s.rating_source,
+        "resolved": s.resolved,
+        "return_visit_reason": s.return_visit_reason if s.stage == Stage.RETURN_VISIT else "",
         "reopen_count": s.reopen_count,
         "calendar_fallback": s.calendar_fallback,
         "state": _jsonable(dataclasses.asdict(s)),

@@ -34,6 +34,7 @@ from web.headers import SecurityHeadersMiddleware
 from web.i18n import LocaleMiddleware
 from web.routes.catalog import router as catalog_pages_router
 from web.routes.codec import router as codec_router
+from web.routes.corrections import router as corrections_router
 
 SESSION_COOKIE = "wr_session"
 
@@ -82,6 +83,7 @@ def _include_console(app: FastAPI, settings: Settings) -> None:
     app.mount("/static", pages.static_files(), name="static")
     app.include_router(pages.router, dependencies=[Depends(verify_csrf)])
     app.include_router(catalog_pages_router, dependencies=[Depends(verify_csrf)])
+    app.include_router(corrections_router, dependencies=[Depends(verify_csrf)])
     app.include_router(codec_router)  # JSON from the Temporal UI's origin: CORS preflight instead of a CSRF token
 
 

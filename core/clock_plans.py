@@ -115,7 +115,9 @@ def plan_rules(settings: Settings) -> dict:
     choices = extension_choices(settings)
     waits = dict(part.strip().split("=", 1) for part in settings.wait_limits.split(",") if "=" in part)
     waits = {kind.strip(): limit.strip() for kind, limit in waits.items()}
-    for duration in [*choices, *([settings.bounce_window] if settings.bounce_window else []), *waits.values()]:
+    visit = settings.return_visit_window.strip()
+    for duration in [*choices, *([settings.bounce_window] if settings.bounce_window else []), *waits.values(),
+                     *([visit] if visit else [])]:
         parse_duration(duration)  # a mistyped setting fails the dispatch's activity, not a later ruling
     offset = datetime.now(ZoneInfo(settings.timezone)).utcoffset() or timedelta(0)
     cutoff = settings.extension_cutoff.strip()
@@ -123,7 +125,8 @@ def plan_rules(settings: Settings) -> dict:
         cutoff = datetime.strptime(cutoff, "%H:%M").strftime("%H:%M")
     return {"extension_choices": choices, "extension_max_count": settings.extension_max_count,
             "extension_cutoff": cutoff, "utc_offset_minutes": int(offset.total_seconds() // 60),
-            "bounce_window": settings.bounce_window, "waits": waits, "reminder_share": settings.wait_reminder_share}
+            "bounce_window": settings.bounce_window, "waits": waits, "reminder_share": settings.wait_reminder_share,
+            "return_visit_window": visit, "return_visit_share": min(1.0, max(0.0, settings.return_visit_share))}
 
 
 def _scaled_plan(closure: str) -> str:

@@ -52,7 +52,12 @@ class Settings(BaseSettings):
     wait_limits: str = "review=1wd,bounce=1wd,extension=1wd,consultation=2wd,pause=1wd,rework=3wd"
     wait_reminder_share: float = Field(0.75, gt=0, lt=1)
     rating_window: str = "3d"
-    rating_default: str = "satisfied"
+    rating_default: str = ""  # silence is not satisfaction: unrated unless a city decides otherwise
+    # Return visits (回访): the centre calls back every dissatisfied, unrated or unconfirmed case and this
+    # share of the rest, within this time; the complainant's answer is the rating.
+    return_visit_window: str = "3wd"
+    return_visit_share: float = 0.1
+    suspect_fast_hours: float = 24.0  # a result within this many hours of acceptance, then reopened: suspect
     centre_unit_id: str = "centre"  # the city dispatch centre that receives every new case
     open311_jurisdiction: str = "qingchuan"  # the jurisdiction_id Open311 clients may send
     # Evaluation (评): weights of the rates in a unit's platform score, the smallest sample ranked, the
@@ -103,6 +108,10 @@ class Settings(BaseSettings):
     payload_key: str | None = None
     payload_old_keys: str = ""
     temporal_ui_origin: str | None = None  # unset: the embedded UI, http://127.0.0.1:<temporal_ui_port>
+    # Unreasonable demands (不合理诉求) a supervisor may propose to leave out of the figures (a second person
+    # approves): reason codes, comma-separated; default Linyi's eight (labels in core.evaluation.corrections).
+    unreasonable_reasons: str = ("outside_jurisdiction,litigation_or_petition,unlawful,secrets,untrue,unreasonable,"
+                                 "hearing_unreasonable,malicious")
 
     @field_validator("trusted_proxies")
     @classmethod

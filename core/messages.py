@@ -17,6 +17,7 @@ class Stage(StrEnum):
     IN_PROGRESS = "in_progress"  # 办 / 督: accepted, handled under the checkpoints
     REVIEW = "review"  # result submitted, waiting for the dispatcher or whistling street
     RATING = "rating"  # 评: waiting for the citizen's or street's rating
+    RETURN_VISIT = "return_visit"  # 回访: a 12345 operator calls the complainant back before the case closes
     CLOSED = "closed"  # 报 / 宣: counted and published
     REJECTED = "rejected"  # invalid, rejected by a dispatcher with a reason
     MERGED = "merged"  # duplicate of another ticket
@@ -155,6 +156,10 @@ class ClockPlan:
     bounce_window: str = ""  # how long after its dispatch a unit may bounce the case back (empty: no limit)
     waits: dict[str, str] = field(default_factory=dict)  # limit of each waiting (review, bounce, ...; rework)
     reminder_share: float = 0.75  # a reminder when this share of a waiting's limit has passed
+    # Return visits (回访): how long the 12345 centre has to call the complainant back, and the share of
+    # satisfied, confirmed cases it calls at random (empty window: no return visits, as before they existed).
+    return_visit_window: str = ""
+    return_visit_share: float = 0.0
 
 
 @dataclass
@@ -179,6 +184,22 @@ class DispatchInput:
     primary_unit_id: str
     cooperating_unit_ids: list[str] = field(default_factory=list)
     note: str = ""
+
+
+@dataclass
+class JoinInput:
+    """Tickets merged into a case: their complainants follow it, are told its result and rate it."""
+
+    ticket_ids: list[str]
+
+
+@dataclass
+class Answer:
+    """One complainant's rating of the result and their answer to "was it solved?"."""
+
+    actor_id: str
+    rating: Rating
+    resolved: bool | None = None
 
 
 @dataclass
@@ -278,10 +299,18 @@ class ConsultationRulingInput:
 
 
 @dataclass
+class PositionInput:
+    """A unit named in a consultation states its view of the dispute (它的意见); a restatement replaces it."""
+
+    actor: Actor
+    position: str
+
+
+@dataclass
 class SubmitResultInput:
     actor: Actor
     summary: str
-    outcome: Outcome = Outcome.RESOLVED
+    outcome: Outcome | None = None  # the unit says which; the complainant confirms "resolved" or not
 
 
 @dataclass
@@ -297,6 +326,18 @@ class RateInput:
     rating: Rating
     comment: str = ""
     score: int | None = None  # a whistling street's 0-100 score of the department
+    resolved: bool | None = None  # the rater's answer to "was the problem solved?" (None: not answered)
+
+
+@dataclass
+class ReturnVisitInput:
+    """A 12345 operator's call back to the complainant (回访): their answer is the case's rating."""
+
+    actor: Actor
+    reached: bool
+    resolved: bool | None = None
+    rating: Rating | None = None
+    note: str = ""
 
 
 @dataclass
@@ -346,6 +387,7 @@ class PendingRequest:
     claimed_item_code: str = ""
     extra: str = ""
     unit_ids: list[str] = field(default_factory=list)
+    positions: dict[str, str] = field(default_factory=dict)  # a consultation's named unit id -> its stated view
 
 
 @dataclass
@@ -385,6 +427,9 @@ class GrievanceState:
     rating_deadline: datetime | None = None
     rating: Rating | None = None
     rating_source: str = ""
+    resolved: bool | None = None  # confirmed by the complainant (rating or return visit); None: not confirmed
+    return_visit_deadline: datetime | None = None  # the operator's call is due by then
+    return_visit_reason: str = ""  # why the case is called back: dissatisfied, unrated, unconfirmed, sampled
     street_score: int | None = None
     reopen_count: int = 0
     extension_count: int = 0  # extensions granted
@@ -393,5 +438,7 @@ class GrievanceState:
     closed_at: datetime | None = None
     waits: list[Wait] = field(default_factory=list)  # who the case waits for now, each on its own clock
     duplicate_of: str | None = None
+    joined: list[str] = field(default_factory=list)  # tickets merged into this one: their complainants follow it
+    answers: list[Answer] = field(default_factory=list)  # the complainants' ratings of this result so far
     calendar_fallback: bool = False
     published: bool = False

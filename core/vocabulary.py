@@ -14,9 +14,9 @@ from core.messages import Stage
 
 CLOCKED_STAGES = (Stage.RECEIVED, Stage.DISPATCHED, Stage.IN_PROGRESS, Stage.REVIEW)  # a clock runs on the case
 FINAL_STAGES = (Stage.CLOSED, Stage.REJECTED, Stage.MERGED)  # the workflow is done
-OPEN_STAGES = (*CLOCKED_STAGES, Stage.RATING)  # not final: Open311's "open"
-WORKING_STAGES = (Stage.IN_PROGRESS, Stage.REVIEW, Stage.RATING)  # accepted, not yet closed
-SUBMITTED_STAGES = (Stage.REVIEW, Stage.RATING, Stage.CLOSED)  # the unit has delivered a result
+OPEN_STAGES = (*CLOCKED_STAGES, Stage.RATING, Stage.RETURN_VISIT)  # not final: Open311's "open"
+WORKING_STAGES = (Stage.IN_PROGRESS, Stage.REVIEW, Stage.RATING, Stage.RETURN_VISIT)  # accepted, not yet closed
+SUBMITTED_STAGES = (Stage.REVIEW, Stage.RATING, Stage.RETURN_VISIT, Stage.CLOSED)  # the unit delivered a result
 
 
 def values(stages: tuple[Stage, ...]) -> tuple[str, ...]:
@@ -48,6 +48,7 @@ class AuditAction(StrEnum):
     REASSIGNED = "reassigned"
     CONSULTATION_OPENED = "consultation_opened"
     CONSULTATION_RULED = "consultation_ruled"
+    POSITION_STATED = "position_stated"  # a unit named in a consultation stated its view (event's unit_id)
     RESULT_SUBMITTED = "result_submitted"
     REVIEW_APPROVED = "review_approved"
     REVIEW_RETURNED = "review_returned"
@@ -65,6 +66,10 @@ class AuditAction(StrEnum):
     PAUSE_DENIED = "pause_denied"
     RESUMED = "resumed"
     CLOCKS_RECOUNTED = "clocks_recounted"  # an admin revised the calendar: the case's future deadlines moved
+    RETURN_VISIT_DUE = "return_visit_due"  # the case waits for the centre to call the complainant back
+    RETURN_VISITED = "return_visited"  # the operator's call: reached or not, resolved, the rating
+    RETURN_VISIT_MISSED = "return_visit_missed"  # nobody called within the window: closed unconfirmed
+    COMPLAINANT_JOINED = "complainant_joined"  # a duplicate was merged in: one more complainant follows the case
 
 
 class Detail(StrEnum):
@@ -100,6 +105,11 @@ class Detail(StrEnum):
     PAUSED_FOR = "paused_for"  # seconds a pause held the unit's clocks
     WAIT = "wait"  # which waiting: review, bounce, extension, consultation, rework
     FIRED_AT = "fired_at"  # a clock's event carries its due time; when the timer actually fired, apart
+    RESOLVED = "resolved"  # the complainant's answer: solved (true), not solved (false), not confirmed (null)
+    REACHED = "reached"  # a return visit reached the complainant
+    CONFIRMED = "confirmed"  # on a close: "solved", "not_solved" or "unconfirmed" by the complainant
+    TICKETS = "tickets"  # the merged tickets whose complainants joined
+    VISIT_REASON = "visit_reason"  # why a case is called back: dissatisfied, unrated, unconfirmed, sampled
 
 
 A, D = AuditAction, Detail
@@ -118,8 +128,12 @@ DETAIL_KEYS: dict[AuditAction, tuple[Detail, ...]] = {
     A.CONSULTATION_OPENED: (D.UNITS, D.REPLACES),
     A.CONSULTATION_RULED: (D.RULED_UNIT, D.ITEM_CODE, D.COOPERATING, D.CATALOG_CHANGE),
     A.RESULT_SUBMITTED: (D.OUTCOME, D.ON_TIME),
-    A.RATED: (D.RATING, D.SOURCE, D.SCORE),
-    A.CLOSED: (D.OUTCOME, D.RATING, D.ON_TIME, D.REOPENED),
+    A.RATED: (D.RATING, D.SOURCE, D.SCORE, D.RESOLVED),
+    A.CLOSED: (D.OUTCOME, D.RATING, D.ON_TIME, D.REOPENED, D.CONFIRMED),
+    A.RETURN_VISIT_DUE: (D.VISIT_REASON,),
+    A.RETURN_VISITED: (D.REACHED, D.RESOLVED, D.RATING),
+    A.RETURN_VISIT_MISSED: (D.FIRED_AT,),
+    A.COMPLAINANT_JOINED: (D.TICKETS,),
     A.CHECKPOINT: (D.INDEX, D.COLOUR, D.LAGGING, D.FIRED_AT),
     A.RATING_TIMEOUT: (D.RATING, D.SOURCE, D.FIRED_AT),
     A.ACCEPTANCE_OVERDUE: (D.FIRED_AT,),
@@ -136,7 +150,7 @@ _ = AuditAction
 CITIZEN_ACTIONS = (_.RECEIVED, _.DISPATCHED, _.HANDED_TO_DISTRICT, _.ACCEPTED, _.PROGRESS, _.EXTENSION_APPROVED,
                    _.PAUSE_APPROVED, _.RESUMED,
                    _.REASSIGNED, _.RESULT_SUBMITTED, _.REVIEW_APPROVED, _.REVIEW_RETURNED, _.RATED, _.REOPENED,
-                   _.CLOSED, _.PUBLISHED, _.REJECTED, _.MERGED, _.RATING_TIMEOUT)
+                   _.CLOSED, _.PUBLISHED, _.REJECTED, _.MERGED, _.RATING_TIMEOUT, _.RETURN_VISITED)
 del _
 CITIZEN_REASONS = (AuditAction.PROGRESS, AuditAction.RESULT_SUBMITTED, AuditAction.REJECTED, AuditAction.MERGED,
                    AuditAction.EXTENSION_APPROVED)
@@ -146,6 +160,35 @@ PENDING_BOUNCE, PENDING_EXTENSION, PENDING_CONSULTATION, PENDING_REVIEW = "bounc
     "review"
 PENDING_PAUSE = "pause"  # a pause of the clocks while the unit waits on the citizen
 RULED_REQUESTS = (PENDING_BOUNCE, PENDING_EXTENSION, PENDING_CONSULTATION, PENDING_PAUSE)
+
+
+# ---- the human actions (core.guards says who may do each, core.input_rules with what input) ----
+
+
+class Action(StrEnum):
+    """Every human action on a case: the console's form paths and the JSON API's action paths."""
+
+    DISPATCH = "dispatch"
+    REJECT = "reject"
+    MERGE = "merge"
+    ACCEPT = "accept"
+    PROGRESS = "progress"
+    REQUEST_BOUNCE = "request_bounce"
+    RULE_BOUNCE = "rule_bounce"
+    REQUEST_EXTENSION = "request_extension"
+    RULE_EXTENSION = "rule_extension"
+    ESCALATE = "escalate"
+    REASSIGN = "reassign"
+    OPEN_CONSULTATION = "open_consultation"
+    RULE_CONSULTATION = "rule_consultation"
+    STATE_POSITION = "state_position"
+    SUBMIT = "submit"
+    REVIEW = "review"
+    RATE = "rate"
+    REQUEST_PAUSE = "request_pause"
+    RULE_PAUSE = "rule_pause"
+    RESUME = "resume"
+    RETURN_VISIT = "return_visit"
 
 
 # ---- errors: one kind per way an action can fail, each with its HTTP status ----

@@ -95,9 +95,13 @@ class ConsultationRulingIn(ReassignIn):
     propose_catalog_change: bool = False
 
 
+class PositionIn(Shape):
+    position: Text
+
+
 class ResultIn(Shape):
     summary: Text
-    outcome: Outcome = Outcome.RESOLVED
+    outcome: Outcome = Field(description="resolved or explained: the unit says which; the complainant confirms")
 
 
 class ReviewIn(Shape):
@@ -105,10 +109,25 @@ class ReviewIn(Shape):
     reason: Optional = ""
 
 
+def _yes_no(value: Any) -> Any:
+    return {"yes": True, "no": False}.get(value, value) if isinstance(value, str) else value
+
+
+YesNo = Annotated[bool, BeforeValidator(_yes_no)]
+
+
 class RateIn(Shape):
     rating: Rating
+    resolved: YesNo | None = Field(None, description="was the problem solved? (not answered: a return visit asks)")
     comment: Optional = ""
     score: Annotated[int | None, Field(ge=0, le=100)] = None
+
+
+class ReturnVisitIn(Shape):
+    reached: YesNo
+    resolved: YesNo | None = None
+    rating: Rating | None = None
+    note: Optional = ""
 
 
 # ---- the console's forms: the same shapes, with messages in the user's language ----
@@ -118,6 +137,7 @@ FIELD_LABELS = {
     "note": N_("a progress note"),
     "summary": N_("a result summary"),
     "comment": N_("what is still wrong"),
+    "position": N_("your unit's position"),
 }
 
 
@@ -148,6 +168,8 @@ def _form_error(error: dict) -> ServiceError:
         "duplicate_of": _("Give the number of an existing ticket to merge into."),
         "approve": _("Choose approve or deny."),
         "rating": _("Choose a rating."),
+        "resolved": _("Say whether the problem was solved."),
+        "reached": _("Say whether the complainant was reached."),
         "outcome": _("Choose an outcome from the list."),
         "score": _("A score is a whole number from 0 to 100."),
         "primary_unit_id": _("Choose the responsible unit."),

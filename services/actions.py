@@ -37,11 +37,13 @@ from core.messages import (
     GrievanceState,
     PauseRequestInput,
     PendingRequest,
+    PositionInput,
     ProgressInput,
     RateInput,
     ReassignInput,
     RejectInput,
     ResumeInput,
+    ReturnVisitInput,
     ReviewInput,
     Role,
     RulingInput,
@@ -49,8 +51,9 @@ from core.messages import (
     SubmitResultInput,
     UnitRef,
 )
+from core.models.catalog import Unit
 from core.models.tickets import Ticket
-from core.vocabulary import RULED_REQUESTS, ErrorKind
+from core.vocabulary import FINAL_STAGES, RULED_REQUESTS, ErrorKind, values
 from services.accounts import CurrentUser, actor_for, require_role
 from services.action_inputs import (
     BounceRequestIn,
@@ -61,10 +64,12 @@ from services.action_inputs import (
     ExtensionRequestIn,
     MergeIn,
     NoteIn,
+    PositionIn,
     RateIn,
     ReasonIn,
     ReassignIn,
     ResultIn,
+    ReturnVisitIn,
     ReviewIn,
     RulingIn,
     Shape,
@@ -92,9 +97,34 @@ def _dispatch(body: DispatchIn, actor: Actor, ticket: Ticket, session: Session) 
 
 
 def _merge(body: MergeIn, actor: Actor, ticket: Ticket, session: Session) -> RejectInput:
-    if session.get(Ticket, body.duplicate_of) is None:
+    target = session.get(Ticket, body.duplicate_of)
+    if target is None or target.id == ticket.id:
         raise ServiceError(ErrorKind.BAD_INPUT, _("Give the number of an existing ticket to merge into."))
+    if target.stage in values(FINAL_STAGES):  # its complainant could no longer follow it, be told or rate
+        raise ServiceError(ErrorKind.WRONG_STATE,
+                           _("Ticket %(ticket)s is finished; merge only into a case still being handled.",
+                             ticket=target.id))
     return RejectInput(actor, body.reason, body.duplicate_of)
+
+
+def _known_units(session: Session, *unit_ids: str | None) -> None:
+    """Units are chosen from a list by name; an id that names no unit (the JSON API, an old form) is refused."""
+    for unit_id in unit_ids:
+        if unit_id and session.get(Unit, unit_id) is None:
+            raise ServiceError(ErrorKind.BAD_INPUT,
+                               _("There is no unit %(unit)s: choose the units from the list.", unit=unit_id))
+
+
+def _consultation(body: ConsultationIn, actor: Actor, ticket: Ticket, session: Session) -> ConsultationInput:
+    _known_units(session, *body.unit_ids)
+    return ConsultationInput(actor, body.reason, list(body.unit_ids))
+
+
+def _consultation_ruling(body: ConsultationRulingIn, actor: Actor, ticket: Ticket, session: Session
+                         ) -> ConsultationRulingInput:
+    _known_units(session, body.primary_unit_id, *body.cooperating_unit_ids)
+    return ConsultationRulingInput(actor, body.reason, body.primary_unit_id, body.item_code,
+                                   list(body.cooperating_unit_ids), body.propose_catalog_change)
 
 
 @dataclass(frozen=True)
@@ -137,17 +167,21 @@ ACTIONS: dict[Action, HumanAction] = {a.name: a for a in (
     HumanAction(A.REASSIGN, W.reassign, ReassignIn,
                 lambda b, a, t, s: ReassignInput(a, b.reason, b.primary_unit_id, b.item_code,
                                                  list(b.cooperating_unit_ids)), N_("reassigned")),
-    HumanAction(A.OPEN_CONSULTATION, W.open_consultation, ConsultationIn,
-                lambda b, a, t, s: ConsultationInput(a, b.reason, list(b.unit_ids)), N_("opened a consultation")),
-    HumanAction(A.RULE_CONSULTATION, W.rule_consultation, ConsultationRulingIn,
-                lambda b, a, t, s: ConsultationRulingInput(a, b.reason, b.primary_unit_id, b.item_code,
-                                                           list(b.cooperating_unit_ids), b.propose_catalog_change),
+    HumanAction(A.OPEN_CONSULTATION, W.open_consultation, ConsultationIn, _consultation,
+                N_("opened a consultation")),
+    HumanAction(A.STATE_POSITION, W.state_position, PositionIn, lambda b, a, t, s: PositionInput(a, b.position),
+                N_("stated your unit's position")),
+    HumanAction(A.RULE_CONSULTATION, W.rule_consultation, ConsultationRulingIn, _consultation_ruling,
                 N_("ruled on the consultation")),
     HumanAction(A.SUBMIT, W.submit_result, ResultIn, lambda b, a, t, s: SubmitResultInput(a, b.summary, b.outcome),
                 N_("submitted the result")),
     HumanAction(A.REVIEW, W.review, ReviewIn, lambda b, a, t, s: ReviewInput(a, b.approve, b.reason),
                 N_("reviewed the result")),
-    HumanAction(A.RATE, W.rate, RateIn, lambda b, a, t, s: RateInput(a, b.rating, b.comment, b.score), N_("rated")),
+    HumanAction(A.RATE, W.rate, RateIn, lambda b, a, t, s: RateInput(a, b.rating, b.comment, b.score, b.resolved),
+                N_("rated")),
+    HumanAction(A.RETURN_VISIT, W.return_visit, ReturnVisitIn,
+                lambda b, a, t, s: ReturnVisitInput(a, b.reached, b.resolved, b.rating, b.note),
+                N_("recorded the return visit")),
 )}
 del A, W
 
@@ -187,7 +221,8 @@ def state_of(ticket: Ticket, settings: Settings) -> GrievanceState:
         primary=UnitRef(ticket.primary_unit_id, "", "") if ticket.primary_unit_id else None,
         cooperating=[UnitRef(u, "", "") for u in ticket.cooperating_unit_ids or []],
         district_id=ticket.district_id,
-        pending=PendingRequest(pending, SYSTEM_ACTOR, "", ticket.updated_at) if pending else None,
+        pending=PendingRequest(pending, SYSTEM_ACTOR, "", ticket.updated_at,
+                               unit_ids=list(ticket.consulted_unit_ids or [])) if pending else None,
         paused_at=_moment((ticket.state or {}).get("paused_at")),
     )
 

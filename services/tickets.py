@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, case, cast, false, or_, true
+from sqlalchemy import String, case, cast, false, literal, or_, true
 from sqlmodel import Session, col, select
 
 from core.config import Settings
@@ -27,6 +27,8 @@ from core.vocabulary import (
     HANDLING_KINDS,
     RULED_REQUESTS,
     TERRITORIAL_KINDS,
+    AuditAction,
+    Detail,
     ErrorKind,
     values,
 )
@@ -55,13 +57,16 @@ def paginate(session: Session, stmt, page: int) -> Page:
     return Page(rows[:PAGE_SIZE], page, len(rows) > PAGE_SIZE)
 
 
-def _cooperates(unit_id: str):
+def _listed(column, unit_id: str):
+    """`unit_id` is one of a JSON list column's ids."""
     escaped = unit_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return cast(Ticket.cooperating_unit_ids, String).like(f'%"{escaped}"%', escape="\\")
+    return cast(column, String).like(f'%"{escaped}"%', escape="\\")
 
 
 def _works_on(unit_id: str):
-    return or_(Ticket.primary_unit_id == unit_id, _cooperates(unit_id))
+    """Handles the case, or an open consultation (会商) names it: it must see the case to state its view."""
+    return or_(Ticket.primary_unit_id == unit_id, _listed(Ticket.cooperating_unit_ids, unit_id),
+               _listed(Ticket.consulted_unit_ids, unit_id))
 
 
 def visible(user: CurrentUser, settings: Settings):
@@ -87,7 +92,7 @@ def visible(user: CurrentUser, settings: Settings):
 def can_view(user: CurrentUser, ticket: Ticket, settings: Settings) -> bool:
     """The same rule as `visible`, for one loaded row."""
     unit = user.unit_id or ""
-    works_on = unit in (ticket.primary_unit_id, *ticket.cooperating_unit_ids)
+    works_on = unit in (ticket.primary_unit_id, *ticket.cooperating_unit_ids, *(ticket.consulted_unit_ids or []))
     match user.role:
         case Role.ADMIN | Role.OPERATOR:
             return True
@@ -121,9 +126,19 @@ def bounce_requests(session: Session, user: CurrentUser) -> list[Ticket]:
     return list(session.exec(stmt).all())
 
 
+def _judges_own_work():
+    """A street's whistle the same street handles (core.guards.judges_own_work): its dispatcher reviews and
+    rates it."""
+    listed = cast(Ticket.cooperating_unit_ids, String).like(literal('%"') + Ticket.whistle_unit_id + literal('"%'))
+    return (Ticket.channel == Channel.WHISTLE.value) & col(Ticket.whistle_unit_id).is_not(None) & or_(
+        Ticket.primary_unit_id == Ticket.whistle_unit_id, listed)
+
+
 def review_queue(session: Session, user: CurrentUser, settings: Settings) -> list[Ticket]:
-    stmt = select(Ticket).where(Ticket.stage == Stage.REVIEW.value,
-                                or_(Ticket.channel != Channel.WHISTLE.value, col(Ticket.whistle_unit_id).is_(None)))
+    """Results to review, and whistles to rate that their own street handled."""
+    others = or_(Ticket.channel != Channel.WHISTLE.value, col(Ticket.whistle_unit_id).is_(None))
+    stmt = select(Ticket).where(or_((Ticket.stage == Stage.REVIEW.value) & or_(others, _judges_own_work()),
+                                    (Ticket.stage == Stage.RATING.value) & _judges_own_work()))
     if user.unit_id != settings.centre_unit_id:
         stmt = stmt.where(Ticket.dispatch_owner_id == user.unit_id)
     return list(session.exec(stmt.order_by(Ticket.submitted_at).limit(PAGE_SIZE)).all())
@@ -140,6 +155,13 @@ def inbox_working(session: Session, user: CurrentUser, page: int) -> Page:
     new = (Ticket.stage == Stage.DISPATCHED.value) & (Ticket.primary_unit_id == unit)
     stmt = (select(Ticket).where(col(Ticket.stage).in_(OPEN[1:]), _works_on(unit), ~new)
             .order_by(col(Ticket.closure_deadline).is_(None), Ticket.closure_deadline))
+    return paginate(session, stmt, page)
+
+
+def return_visit_queue(session: Session, page: int) -> Page:
+    """The 12345 operators' task list: cases waiting for a call back (回访), the one due soonest first."""
+    stmt = (select(Ticket).where(Ticket.stage == Stage.RETURN_VISIT.value)
+            .order_by(col(Ticket.wait_due).is_(None), Ticket.wait_due, Ticket.id))
     return paginate(session, stmt, page)
 
 
@@ -281,6 +303,13 @@ def timeline(session: Session, ticket_id: str) -> list[TicketEvent]:
     return list(session.exec(stmt).all())
 
 
+def dispatch_note(events: list[TicketEvent]) -> str:
+    """The note of the latest dispatch (or hand-down to a district) that carries one: what the unit is told."""
+    dispatches = (AuditAction.DISPATCHED, AuditAction.HANDED_TO_DISTRICT)
+    notes = [(e.details or {}).get(Detail.NOTE) for e in events if e.action in dispatches]
+    return next((note for note in reversed(notes) if note), "")
+
+
 @dataclass
 class CitizenStep:
     """One step of the complainant's timeline: no staff names, reasons only where they explain the case."""
@@ -309,6 +338,7 @@ def citizen_timeline(session: Session, ticket_id: str) -> list[CitizenStep]:
 QUEUE_ROLES = {
     "dispatch": (Role.DISPATCHER,), "bounces": (Role.DISPATCHER,), "review": (Role.DISPATCHER,),
     "inbox": (Role.HANDLER, Role.STREET), "supervision": (Role.SUPERVISOR, Role.ADMIN),
+    "return_visits": (Role.OPERATOR,),
 }
 
 
@@ -323,6 +353,8 @@ def work_queue(session: Session, settings: Settings, user: CurrentUser, name: st
         return Page((inbox_new(session, user) if page == 1 else []) + working.rows, working.number, working.has_next)
     if name == "supervision":
         return supervision_board(session, user, page)
+    if name == "return_visits":
+        return return_visit_queue(session, page)
     rows = bounce_requests(session, user) if name == "bounces" else review_queue(session, user, settings)
     return Page(rows, 1, False)
 

@@ -7,13 +7,13 @@ the same timeline (services.tickets.citizen_timeline) and the same rating update
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from core.guards import Action
+from core.guards import Action, citizen_id
 from core.i18n import _
-from core.messages import ActionResult, RateInput, Rating
+from core.messages import ActionResult, Channel, RateInput, Rating, Stage
 from core.models.tickets import Ticket
 from core.vocabulary import ErrorKind
 from services.accounts import check_tracking_rate, citizen_actor, denied
@@ -24,41 +24,73 @@ from services.platform import Platform
 from services.tickets import CitizenStep, citizen_timeline
 from services.updates import send
 
+MERGE_HOPS = 5  # a duplicate merged into a case that was itself merged later: follow it this far
+
 
 @dataclass
 class Tracked:
     ticket_id: str
     ticket: Ticket | None  # None while the case is being registered
     steps: list[CitizenStep]
+    followed: Ticket | None = None  # the case a merged duplicate joined: its complainant follows and rates it
+    followed_steps: list[CitizenStep] = field(default_factory=list)
+
+    @property
+    def rated_case(self) -> Ticket | None:
+        return self.followed or self.ticket
+
+    @property
+    def can_rate(self) -> bool:
+        """The case waits for ratings and this complainant has not given theirs."""
+        case = self.rated_case
+        if case is None or case.stage != Stage.RATING or case.channel == Channel.WHISTLE:
+            return False
+        return citizen_id(self.ticket_id) not in {a.get("actor_id") for a in (case.state or {}).get("answers", [])}
 
 
 def track(session: Session, platform: Platform, ticket_id: str, secret: str, address: str) -> Tracked:
-    """The case when the secret matches (a logged 403 otherwise), throttled per address."""
+    """The case when the secret matches (a logged 403 otherwise), throttled per address; for a merged
+    duplicate, also the case it joined."""
     ticket_id, secret = ticket_id.strip()[:32], secret.strip()[:64]
     check_tracking_rate(platform.rate_limits, address)
     if not check_secret(platform.settings, ticket_id, secret):
         raise denied(None, f"/track/{ticket_id}", f"wrong tracking secret for {ticket_id}",
                      _("The ticket number or the secret is wrong."))
     ticket = session.get(Ticket, ticket_id)
-    return Tracked(ticket_id, ticket, citizen_timeline(session, ticket_id) if ticket else [])
+    found = Tracked(ticket_id, ticket, citizen_timeline(session, ticket_id) if ticket else [])
+    followed = ticket
+    for _hop in range(MERGE_HOPS):
+        if followed is None or followed.stage != Stage.MERGED or not followed.duplicate_of:
+            break
+        followed = session.get(Ticket, followed.duplicate_of)
+    if followed is not None and followed is not ticket:
+        found.followed, found.followed_steps = followed, citizen_timeline(session, followed.id)
+    return found
 
 
-async def rate(platform: Platform, ticket_id: str, secret: str, rating: str, comment: str, address: str
-               ) -> ActionResult:
-    """The complainant's rating: the same update the whistling street's rating sends."""
+async def rate(platform: Platform, ticket_id: str, secret: str, rating: str, comment: str, address: str,
+               resolved: str | bool | None = None) -> ActionResult:
+    """The complainant's rating and their answer to "was it solved?": the same update a whistling street's
+    rating sends. The web form asks both; an API client that leaves `resolved` out is called back (回访)."""
     try:
         chosen = Rating(rating)
     except ValueError:
         raise ServiceError(ErrorKind.BAD_INPUT, _("Choose a rating.")) from None
+    answer = {"yes": True, "no": False, True: True, False: False}.get(resolved)
+    if resolved not in (None, "") and answer is None:
+        raise ServiceError(ErrorKind.BAD_INPUT, _("Say whether the problem was solved."))
 
-    def load() -> Ticket | None:
+    def load() -> Tracked:
         with Session(platform.engine) as session:
-            return track(session, platform, ticket_id, secret, address).ticket
+            return track(session, platform, ticket_id, secret, address)
 
-    ticket = await asyncio.to_thread(load)
-    if ticket is None:
+    found = await asyncio.to_thread(load)
+    if found.rated_case is None:
         raise ServiceError(ErrorKind.NOT_FOUND,
                            _("No such ticket. A ticket filed a moment ago appears within a few seconds."))
-    payload = RateInput(actor=citizen_actor(ticket.id), rating=chosen, comment=comment.strip()[:4000])
-    return await send(await platform.temporal.get(), ticket.id, ACTIONS[Action.RATE].update, payload,
-                      f"track {ticket.id}", timeout=platform.settings.action_timeout_seconds)
+    # A merged duplicate's complainant rates the case it joined, as themselves (their own ticket's secret).
+    payload = RateInput(actor=citizen_actor(found.ticket_id), rating=chosen, comment=comment.strip()[:4000],
+                        resolved=answer)
+    case = found.rated_case.id
+    return await send(await platform.temporal.get(), case, ACTIONS[Action.RATE].update, payload,
+                      f"track {found.ticket_id}", timeout=platform.settings.action_timeout_seconds)

@@ -94,6 +94,7 @@ REFUSED_FIELDS = {
     "reason for rework": N_("a reason for the rework"),
     "ruling": N_("the ruling"),
     "comment": N_("what is still wrong"),
+    "position": N_("your unit's position"),
 }
 STAGE_WORDS = {
     "received": N_("waiting for dispatch"),

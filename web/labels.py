@@ -11,6 +11,7 @@ STAGES = {
     "in_progress": N_("In progress"),
     "review": N_("Under review"),
     "rating": N_("Awaiting rating"),
+    "return_visit": N_("Awaiting return visit"),
     "closed": N_("Closed"),
     "rejected": N_("Rejected"),
     "merged": N_("Merged"),
@@ -45,6 +46,7 @@ ACTIONS = {
     "reassigned": N_("reassigned"),
     "consultation_opened": N_("opened a consultation"),
     "consultation_ruled": N_("ruled on the consultation"),
+    "position_stated": N_("stated its position in the consultation"),
     "result_submitted": N_("submitted the result"),
     "review_approved": N_("approved the result"),
     "review_returned": N_("returned the result for rework"),
@@ -62,6 +64,9 @@ ACTIONS = {
     "pause_approved": N_("clocks paused: waiting on the complainant"),
     "pause_denied": N_("pause refused"),
     "resumed": N_("clocks resumed"),
+    "return_visit_due": N_("a return visit is due"),
+    "return_visited": N_("made the return visit"),
+    "return_visit_missed": N_("no return visit within the time limit"),
 }
 CHANNELS = {
     "hotline": N_("Hotline 12345"),
@@ -105,6 +110,15 @@ WAITS = {
     "consultation": N_("the ruling of a consultation"),
     "rework": N_("the unit's rework"),
     "pause": N_("the ruling on a pause"),
+    "return_visit": N_("the hotline's return visit"),
+}
+
+# Why a case is called back (GrievanceState.return_visit_reason).
+VISIT_REASONS = {
+    "dissatisfied": N_("dissatisfied"),
+    "unrated": N_("not rated"),
+    "unconfirmed": N_("solved not confirmed"),
+    "sampled": N_("random check"),
 }
 
 NOTICES = {
@@ -115,6 +129,7 @@ NOTICES = {
     "escalated": N_("Escalated by a supervisor"),
     "wait_reminder": N_("A waiting comes due soon"),
     "wait_overdue": N_("A waiting passed its limit"),
+    "return_visit_missed": N_("A return visit was not made in time"),
 }
 
 
@@ -161,6 +176,10 @@ def checkpoint_note(value: object) -> str:
 
 def wait(value: object) -> str:
     return _label(WAITS, value)
+
+
+def visit_reason(value: object) -> str:
+    return _label(VISIT_REASONS, value)
 
 
 def category(value: object) -> str:

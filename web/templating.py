@@ -88,6 +88,7 @@ def build_environment() -> Environment:
         colour_label=labels.colour,
         pending_label=labels.pending,
         wait_label=labels.wait,
+        visit_reason_label=labels.visit_reason,
         checkpoint_note=labels.checkpoint_note,
         notice_label=labels.notice,
         category_label=labels.category,

@@ -19,6 +19,8 @@ with workflow.unsafe.imports_passed_through():
     from core.vocabulary import CLOCKED_STAGES, FINAL_STAGES, PENDING_BOUNCE, AuditAction, Detail
     from workflows.effects import CaseEffects
     from workflows.patches import BOUNCE_RULES, FAIR_CLOCKS
+    from workflows.rating import combined
+    from workflows.transitions import CaseTransitions
     from workflows.waits import CaseWaits
 
 Fire = Callable[[datetime], Awaitable[None]]  # called with the clock's due time
@@ -27,14 +29,11 @@ Fire = Callable[[datetime], Awaitable[None]]  # called with the clock's due time
 class CaseClocks:
     """Runs the earliest due clock of the case, again and again, until the case is finished."""
 
-    def __init__(self, state: GrievanceState, fx: CaseEffects, lock: asyncio.Lock, close: Fire,
-                 recount: Callable[[], Awaitable[None]]) -> None:
-        self._s, self._fx, self._lock = state, fx, lock
-        self._recount = recount  # counts the deadlines still ahead again (the calendar was revised)
+    def __init__(self, state: GrievanceState, fx: CaseEffects, lock: asyncio.Lock, move: CaseTransitions) -> None:
+        self._s, self._fx, self._lock, self._move = state, fx, lock, move
         self.recount_requested = False  # set by the workflow's calendar_revised signal
         self.waits = CaseWaits(state, fx)
         fx.before_record = self.waits.sync  # every transition's row shows who the case now waits for
-        self._close = close  # the workflow closes a case the rating window ran out on
 
     async def run_until_finished(self) -> None:
         while not self.finished():
@@ -50,7 +49,7 @@ class CaseClocks:
         if self.recount_requested:
             async with self._lock:
                 self.recount_requested = False
-                await self._recount()
+                await self._move.recount_clocks()  # the calendar was revised
             return
         due, fire = self._next_clock()
         if due is None:
@@ -86,6 +85,8 @@ class CaseClocks:
                 clocks.append((checkpoint.due, lambda due, c=checkpoint: self._on_checkpoint(c, due)))
         if s.stage == Stage.RATING and s.rating_deadline:
             clocks.append((s.rating_deadline, self._on_rating_timeout))
+        if s.stage == Stage.RETURN_VISIT and s.return_visit_deadline:
+            clocks.append((s.return_visit_deadline, self._on_return_visit_missed))
         clocks.extend(self.waits.clocks())
         return min(clocks, key=lambda c: c[0]) if clocks else (None, None)
 
@@ -138,14 +139,26 @@ class CaseClocks:
             await self._fx.notify("checkpoint_yellow", "unit", f"checkpoint {index}: {why}")
 
     async def _on_rating_timeout(self, due: datetime) -> None:
+        """Silence: the configured default. A merged case some complainants rated takes what they said."""
         s, default = self._s, self._s.clock.rating_default
         s.rating = Rating(default) if default else None
         s.rating_source = "timeout"
+        if s.answers:
+            (s.rating, s.resolved), s.rating_source = combined(s.answers), "citizen"
+            default = s.rating.value
         fired = _fired(due)
         await self._fx.record(SYSTEM_ACTOR, AuditAction.RATING_TIMEOUT, Stage.RATING, "no rating within the window",
                               unit_id=s.primary.id, at=fired["at"],
                               details={Detail.RATING: default, Detail.SOURCE: "timeout", **fired["details"]})
-        await self._close(due)
+        await self._move.after_rating(due)
+
+    async def _on_return_visit_missed(self, due: datetime) -> None:
+        """Nobody called back within the window: the case closes with the complainant's answer unconfirmed."""
+        fired = _fired(due)
+        await self._fx.record(SYSTEM_ACTOR, AuditAction.RETURN_VISIT_MISSED, Stage.RETURN_VISIT,
+                              "no return visit within the window", unit_id=self._s.primary.id, **fired)
+        await self._fx.notify("return_visit_missed", "supervisor", "the complainant was not called back in time")
+        await self._move.close()
 
 
 def _fired(due: datetime) -> dict:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from activities.deadlines import (
@@ -29,7 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.read_model import ReadModelActivities, RecordEventInput
     from activities.routing import LearnRoutingInput, PlanDispatchInput, ProposeRoutingInput, RoutingActivities
     from core import guards
-    from core.messages import Actor, DispatchPlan, GrievanceState, RoutingProposal, Stage
+    from core.messages import Actor, DispatchPlan, GrievanceState, JoinInput, RoutingProposal, Stage
     from core.vocabulary import AuditAction
     from workflows import search_attributes
 
@@ -135,6 +135,14 @@ class CaseEffects:
                             kind=kind, audience=audience, message=message, at=workflow.now(), unit_id=target),
             start_to_close_timeout=ACTIVITY_TIMEOUT,
         )
+
+    async def join(self, into: str, ticket_ids: list[str]) -> None:
+        """Tells the case `into` that these tickets' complainants follow it now (a signal by name: the
+        workflow class imports this module). A case that ended meanwhile cannot take them: logged only."""
+        try:
+            await workflow.get_external_workflow_handle(into).signal("complainant_joined", JoinInput(ticket_ids))
+        except FailureError as err:  # the target finished or does not exist; the merge stands
+            workflow.logger.warning("merged into %s, which could not be told: %s", into, err)
 
     async def propose_catalog_change(self, actor: Actor, reason: str, item_code: str | None, unit_id: str) -> None:
         await workflow.execute_activity_method(

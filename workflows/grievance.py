@@ -23,18 +23,13 @@ with workflow.unsafe.imports_passed_through():
         ActionResult,
         BounceRequestInput,
         BounceRulingInput,
-        ConsultationInput,
-        ConsultationRulingInput,
         DispatchInput,
-        DispatchPlan,
         EscalateInput,
         ExtensionRequestInput,
         GrievanceInput,
         GrievanceState,
         PendingRequest,
         ProgressInput,
-        RateInput,
-        Rating,
         ReassignInput,
         RejectInput,
         ReviewInput,
@@ -44,22 +39,23 @@ with workflow.unsafe.imports_passed_through():
     )
     from core.vocabulary import (
         PENDING_BOUNCE,
-        PENDING_CONSULTATION,
         PENDING_EXTENSION,
         AuditAction,
         Detail,
     )
     from workflows.clocks import Acting, CaseClocks
+    from workflows.consultation import ConsultationUpdates
     from workflows.effects import CaseEffects
-    from workflows.patches import BOUNCE_RULES, EXTENSION_RULES, RULING_KEEPS_COOPERATING
+    from workflows.patches import BOUNCE_RULES, EXTENSION_RULES, MERGE_FOLLOWS
     from workflows.pause import PauseUpdates
     from workflows.queries import CaseQueries
+    from workflows.rating import RatingUpdates
     from workflows.transitions import CaseTransitions, iso
 
 
 
 @workflow.defn
-class GrievanceWorkflow(CaseQueries, PauseUpdates):
+class GrievanceWorkflow(CaseQueries, PauseUpdates, ConsultationUpdates, RatingUpdates):
     @workflow.init
     def __init__(self, input: GrievanceInput) -> None:
         self._s = GrievanceState(
@@ -68,8 +64,7 @@ class GrievanceWorkflow(CaseQueries, PauseUpdates):
         self._fx = CaseEffects(self._s)
         self._lock = asyncio.Lock()
         self._move = CaseTransitions(self._s, self._fx)
-        self._clocks = CaseClocks(self._s, self._fx, self._lock, close=self._move.close,
-                                  recount=self._move.recount_clocks)
+        self._clocks = CaseClocks(self._s, self._fx, self._lock, self._move)
         self._received = False
 
     @workflow.run
@@ -121,6 +116,8 @@ class GrievanceWorkflow(CaseQueries, PauseUpdates):
                 self._s.stage, self._s.duplicate_of = Stage.MERGED, input.duplicate_of
                 await self._fx.record(input.actor, AuditAction.MERGED, before, input.reason,
                                       details={Detail.INTO: input.duplicate_of})
+                if workflow.patched(MERGE_FOLLOWS):  # its complainants follow the case it joins
+                    await self._fx.join(input.duplicate_of, [self._s.ticket_id, *self._s.joined])
             else:
                 self._s.stage = Stage.REJECTED
                 await self._fx.record(input.actor, AuditAction.REJECTED, before, input.reason)
@@ -276,48 +273,9 @@ class GrievanceWorkflow(CaseQueries, PauseUpdates):
     def validate_reassign(self, input: ReassignInput) -> None:
         guards.validate(guards.Action.REASSIGN, self._s, input, workflow.now())
 
-    @workflow.update
-    async def open_consultation(self, input: ConsultationInput) -> ActionResult:
-        async with self._acting():
-            self.validate_open_consultation(input)
-            replaced = self._s.pending.kind if self._s.pending else None
-            self._s.pending = PendingRequest(PENDING_CONSULTATION, input.actor, input.reason, workflow.now(),
-                                             unit_ids=list(dict.fromkeys(input.unit_ids)))
-            await self._fx.record(input.actor, AuditAction.CONSULTATION_OPENED, self._s.stage, input.reason,
-                                  details={Detail.UNITS: self._s.pending.unit_ids, Detail.REPLACES: replaced},
-                                  unit_id=self._s.primary.id if self._s.primary else None)
-            return self._result()
+    # ---- 会商 consultation: workflows/consultation.py ----
 
-    @open_consultation.validator
-    def validate_open_consultation(self, input: ConsultationInput) -> None:
-        guards.validate(guards.Action.OPEN_CONSULTATION, self._s, input, workflow.now())
-
-    @workflow.update
-    async def rule_consultation(self, input: ConsultationRulingInput) -> ActionResult:
-        async with self._acting():
-            self.validate_rule_consultation(input)
-            before, old_unit = self._s.stage, self._s.primary.id
-            item = input.item_code or self._s.item_code
-            if input.primary_unit_id != old_unit:
-                await self._move.assign(await self._plan_ruling(input, item), first=False)
-            elif workflow.patched(RULING_KEEPS_COOPERATING):
-                self._move.adopt(await self._plan_ruling(input, item))  # the lead keeps its acceptance and clocks
-            elif item != self._s.item_code:  # before the patch: the same lead had to accept again
-                await self._move.assign(await self._plan_ruling(input, item), first=False)
-            self._s.pending = None
-            await self._fx.record(input.actor, AuditAction.CONSULTATION_RULED, before, input.reason, unit_id=old_unit,
-                                  details={Detail.RULED_UNIT: input.primary_unit_id, Detail.ITEM_CODE: item,
-                                           Detail.COOPERATING: [u.id for u in self._s.cooperating],
-                                           Detail.CATALOG_CHANGE: input.propose_catalog_change})
-            if input.propose_catalog_change:
-                await self._fx.propose_catalog_change(input.actor, input.reason, item, input.primary_unit_id)
-            return self._result()
-
-    @rule_consultation.validator
-    def validate_rule_consultation(self, input: ConsultationRulingInput) -> None:
-        guards.validate(guards.Action.RULE_CONSULTATION, self._s, input, workflow.now())
-
-    # ---- result, review, 评 rating ----
+    # ---- result and review (评 the rating: workflows/rating.py) ----
 
     @workflow.update
     async def submit_result(self, input: SubmitResultInput) -> ActionResult:
@@ -328,7 +286,8 @@ class GrievanceWorkflow(CaseQueries, PauseUpdates):
             self._s.stage, self._s.submitted_at = Stage.REVIEW, workflow.now()
             self._s.result_summary, self._s.outcome = input.summary, input.outcome
             await self._fx.record(input.actor, AuditAction.RESULT_SUBMITTED, Stage.IN_PROGRESS, input.summary,
-                                  details={Detail.OUTCOME: input.outcome.value, Detail.ON_TIME: self._move.on_time()},
+                                  details={Detail.OUTCOME: input.outcome.value if input.outcome else "",
+                                           Detail.ON_TIME: self._move.on_time()},
                                   unit_id=self._s.primary.id)
             return self._result()
 
@@ -355,31 +314,6 @@ class GrievanceWorkflow(CaseQueries, PauseUpdates):
     @review.validator
     def validate_review(self, input: ReviewInput) -> None:
         guards.validate(guards.Action.REVIEW, self._s, input, workflow.now())
-
-    @workflow.update
-    async def rate(self, input: RateInput) -> ActionResult:
-        async with self._acting():
-            self.validate_rate(input)
-            self._s.rating, self._s.rating_source = input.rating, input.actor.role.value
-            self._s.street_score = input.score
-            await self._fx.record(input.actor, AuditAction.RATED, Stage.RATING, input.comment,
-                                  unit_id=self._s.primary.id,
-                                  details={Detail.RATING: input.rating.value, Detail.SOURCE: input.actor.role.value,
-                                           Detail.SCORE: input.score})
-            if input.rating == Rating.DISSATISFIED and self._s.reopen_count == 0:
-                await self._move.reopen(input.actor, input.comment)
-            else:
-                await self._move.close()
-            return self._result()
-
-    @rate.validator
-    def validate_rate(self, input: RateInput) -> None:
-        guards.validate(guards.Action.RATE, self._s, input, workflow.now())
-
-    # ---- stage helpers ----
-
-    async def _plan_ruling(self, input: ConsultationRulingInput, item: str | None) -> DispatchPlan:
-        return await self._fx.plan(input.actor, item, input.primary_unit_id, input.cooperating_unit_ids)
 
     # ---- plumbing ----
 

@@ -18,3 +18,8 @@ EXTENSION_RULES = "extension-rules"
 # acceptance clock and the checkpoints do not count it as unaccepted; a denial gives the unit back the
 # acceptance time it had left when it asked.
 BOUNCE_RULES = "bounce-rules"
+# Issue 18, return visits (回访): after the rating, a dissatisfied, unrated or unconfirmed case (and a share of
+# the rest, at random) waits for the 12345 centre's call back before it closes; the answer is the rating.
+RETURN_VISITS = "return-visits"
+# Issue 18, merged duplicates: a merged ticket tells the case it joins, whose complainants then all rate it.
+MERGE_FOLLOWS = "merge-follows"

@@ -15,16 +15,18 @@ with workflow.unsafe.imports_passed_through():
     from core.messages import (
         SYSTEM_ACTOR,
         Actor,
+        Channel,
         Checkpoint,
         Colour,
         DispatchPlan,
         GrievanceInput,
         GrievanceState,
+        Rating,
         Stage,
     )
     from core.vocabulary import AuditAction, Detail
     from workflows.effects import CaseEffects
-    from workflows.patches import BOUNCE_RULES, FAIR_CLOCKS
+    from workflows.patches import BOUNCE_RULES, FAIR_CLOCKS, RETURN_VISITS
 
 
 class CaseTransitions:
@@ -138,23 +140,53 @@ class CaseTransitions:
         left = max(timedelta(0), self.s.accept_deadline - asked_at)
         self.s.accept_deadline = workflow.now() + left
 
-    async def reopen(self, actor: Actor, reason: str) -> None:
+    async def reopen(self, actor: Actor, reason: str, before: Stage = Stage.RATING) -> None:
         """Dissatisfied: the same unit handles it again, once, on a fresh closure clock."""
         s, now = self.s, workflow.now()
         s.reopen_count += 1
         s.stage, s.rating, s.rating_source, s.rating_deadline = Stage.IN_PROGRESS, None, "", None
+        s.resolved, s.return_visit_deadline, s.return_visit_reason, s.answers = None, None, "", []
         s.submitted_at, s.outcome, s.colour, s.overdue, s.last_progress_at = None, None, Colour.GREEN, False, now
         await self._plan_checkpoints(now)
-        await self.fx.record(actor, AuditAction.REOPENED, Stage.RATING, reason, unit_id=s.primary.id)
+        await self.fx.record(actor, AuditAction.REOPENED, before, reason, unit_id=s.primary.id)
+
+    async def after_rating(self, at: datetime | None = None) -> None:
+        """The rating is in, or its window ran out at `at`: the case closes, or first waits for the centre to
+        call the complainant back (回访) when their answer is missing, unhappy or unconfirmed, or by lot."""
+        s = self.s
+        reason = self.return_visit_reason() if workflow.patched(RETURN_VISITS) else ""
+        if not reason:
+            await self.close(at)
+            return
+        s.stage, s.return_visit_reason = Stage.RETURN_VISIT, reason
+        (s.return_visit_deadline,) = await self.fx.deadlines([(workflow.now(), s.clock.return_visit_window)])
+        await self.fx.record(SYSTEM_ACTOR, AuditAction.RETURN_VISIT_DUE, Stage.RATING, unit_id=s.primary.id,
+                             details={Detail.VISIT_REASON: reason})
+
+    def return_visit_reason(self) -> str:
+        """Why the complainant is called back, or "" (no call). Whistles have no complainant to call."""
+        s = self.s
+        if s.clock is None or not s.clock.return_visit_window or s.intake.channel == Channel.WHISTLE:
+            return ""
+        if s.rating is None:
+            return "unrated"
+        if s.rating == Rating.DISSATISFIED:
+            return "dissatisfied"
+        if s.resolved is None:
+            return "unconfirmed"
+        return "sampled" if workflow.random().random() < s.clock.return_visit_share else ""
 
     async def close(self, at: datetime | None = None) -> None:
         """Closed now, or at `at` when the rating window's clock closes it (its due time, however late it fired)."""
-        s = self.s
+        s, before = self.s, self.s.stage
         s.stage, s.closed_at = Stage.CLOSED, at or workflow.now()
-        await self.fx.record(SYSTEM_ACTOR, AuditAction.CLOSED, Stage.RATING, unit_id=s.primary.id, at=s.closed_at,
-                              details={Detail.OUTCOME: s.outcome.value if s.outcome else "",
-                                       Detail.RATING: s.rating.value if s.rating else "",
-                                       Detail.ON_TIME: self.on_time(), Detail.REOPENED: s.reopen_count})
+        details = {Detail.OUTCOME: s.outcome.value if s.outcome else "",
+                   Detail.RATING: s.rating.value if s.rating else "",
+                   Detail.ON_TIME: self.on_time(), Detail.REOPENED: s.reopen_count}
+        if s.clock is not None and s.clock.return_visit_window:  # cases from before confirmation existed lack it
+            details[Detail.CONFIRMED] = CONFIRMATIONS[s.resolved]
+        await self.fx.record(SYSTEM_ACTOR, AuditAction.CLOSED, before, unit_id=s.primary.id, at=s.closed_at,
+                             details=details)
 
     def on_time(self) -> bool:
         end = self.s.submitted_at or workflow.now()
@@ -206,6 +238,9 @@ class CaseTransitions:
             targets.append("bounce_deadline")
         for target, due in zip(targets, await self.fx.deadlines(requests), strict=True):
             setattr(s, target, due)
+
+
+CONFIRMATIONS = {True: "solved", False: "not_solved", None: "unconfirmed"}  # the complainant's answer, on a close
 
 
 def iso(value: datetime | None) -> str | None:

@@ -211,7 +211,8 @@ def list_tickets(session: SessionDep, settings: SettingsDep, user: ApiUser,
 
 
 @router.get("/queues/{name}", response_model=TicketPage, summary="A console's work list")
-def work_queue(name: Literal["dispatch", "bounces", "review", "inbox", "supervision"], session: SessionDep,
+def work_queue(name: Literal["dispatch", "bounces", "review", "inbox", "supervision", "return_visits"],
+               session: SessionDep,
                settings: SettingsDep, user: ApiUser, page: Page = 1) -> TicketPage:
     return _page(tickets.work_queue(session, settings, user, name, page), user)
 
@@ -275,7 +276,7 @@ for _action in ACTIONS.values():
 # ---- citizens: ticket number + secret, no account ----
 
 
-class TrackOut(BaseModel):
+class CaseTrackOut(BaseModel):
     ticket_id: str
     stage: str
     received_at: datetime
@@ -285,9 +286,16 @@ class TrackOut(BaseModel):
     events: list[EventOut]
 
 
+class TrackOut(CaseTrackOut):
+    can_rate: bool = Field(description="the case waits for this complainant's rating")
+    followed: CaseTrackOut | None = Field(None, description="a merged duplicate: the case it joined, which its "
+                                                            "complainant follows and rates")
+
+
 class CitizenRateIn(Strict):
     secret: Annotated[str, Field(min_length=1, max_length=64)]
     rating: str
+    resolved: bool | None = Field(None, description="was the problem solved? (left out: a return visit asks)")
     comment: Annotated[str, Field(max_length=4000)] = ""
 
 
@@ -295,19 +303,25 @@ class CitizenRateIn(Strict):
 def track(ticket_id: str, request: Request, session: SessionDep, platform: PlatformDep,
           secret: Annotated[str, Query(min_length=1, max_length=64)]) -> TrackOut:
     found = tracking.track(session, platform, ticket_id, secret, client_address(request))
-    ticket = found.ticket
-    if ticket is None:
+    if found.ticket is None:
         raise ServiceError(ErrorKind.NOT_FOUND, _("Your case is being registered. Reload this page in a few seconds."))
-    return TrackOut(ticket_id=ticket.id, stage=ticket.stage, received_at=ticket.received_at,
-                    closure_deadline=ticket.closure_deadline, closed_at=ticket.closed_at, rating=ticket.rating,
-                    events=[EventOut(seq=e.seq, at=e.at, actor=e.role, role=e.role, unit_id=e.unit_id,
-                                     action=e.action, reason=e.reason, stage_before=e.stage_before,
-                                     stage_after=e.stage_after) for e in found.steps])
+    followed = _tracked_case(found.followed, found.followed_steps) if found.followed else None
+    return TrackOut(**_tracked_case(found.ticket, found.steps).model_dump(), can_rate=found.can_rate,
+                    followed=followed)
+
+
+def _tracked_case(ticket, steps) -> CaseTrackOut:
+    return CaseTrackOut(ticket_id=ticket.id, stage=ticket.stage, received_at=ticket.received_at,
+                        closure_deadline=ticket.closure_deadline, closed_at=ticket.closed_at, rating=ticket.rating,
+                        events=[EventOut(seq=e.seq, at=e.at, actor=e.role, role=e.role, unit_id=e.unit_id,
+                                         action=e.action, reason=e.reason, stage_before=e.stage_before,
+                                         stage_after=e.stage_after) for e in steps])
 
 
 @router.post("/track/{ticket_id}/rating", response_model=ActionOut, tags=["citizens"], summary="Rate the result")
 async def citizen_rating(ticket_id: str, body: CitizenRateIn, request: Request, platform: PlatformDep) -> ActionOut:
-    result = await tracking.rate(platform, ticket_id, body.secret, body.rating, body.comment, client_address(request))
+    result = await tracking.rate(platform, ticket_id, body.secret, body.rating, body.comment, client_address(request),
+                                 resolved=body.resolved)
     return ActionOut(ticket_id=result.ticket_id, stage=result.stage.value, seq=result.seq)
 
 

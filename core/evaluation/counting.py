@@ -14,6 +14,7 @@ from sqlalchemy import and_, case, distinct, func, true
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from core.evaluation import corrections
 from core.evaluation.figures import UnitFigures
 from core.evaluation.units import unit_table, units_under
 from core.messages import Outcome, Rating, Role, Stage
@@ -26,7 +27,8 @@ SATISFIED = (Rating.SATISFIED, Rating.BASICALLY_SATISFIED)
 MOVES = {A.BOUNCE_APPROVED: Detail.PRIMARY, A.REASSIGNED: Detail.PRIMARY, A.CONSULTATION_RULED: Detail.RULED_UNIT}
 COUNTED = (A.DISPATCHED, A.ACCEPTED, A.ACCEPTANCE_OVERDUE, A.CLOSED, A.BOUNCE_REQUESTED, A.BOUNCE_DENIED,
            A.BOUNCE_APPROVED, A.ESCALATED, A.EXTENSION_REQUESTED, A.EXTENSION_APPROVED, A.EXTENSION_DENIED)
-JUDGED = (A.ACCEPTED, A.ACCEPTANCE_OVERDUE, A.CLOSED)  # the events that put a case in a unit's sample
+# The events that put a case in a unit's sample; a denied bounce too: the case was the unit's to handle.
+JUDGED = (A.ACCEPTED, A.ACCEPTANCE_OVERDUE, A.CLOSED, A.BOUNCE_DENIED)
 ACTION_FIELD = {A.BOUNCE_REQUESTED: "bounce_requests", A.BOUNCE_DENIED: "bounces_denied",
                 A.BOUNCE_APPROVED: "bounces_approved", A.ESCALATED: "escalations",
                 A.EXTENSION_REQUESTED: "extension_requests", A.EXTENSION_APPROVED: "extensions_approved",
@@ -35,8 +37,11 @@ IN_CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's pa
 
 
 def compute_unit_figures(session: Session, period_start: datetime, period_end: datetime, *,
-                         district_id: str | None = None) -> list[UnitFigures]:
+                         district_id: str | None = None, decided_before: datetime | None = None
+                         ) -> list[UnitFigures]:
     """Every unit with a counted event in [period_start, period_end), sorted by unit id.
+
+    Corrections (core.evaluation.corrections) decided before `decided_before` apply (None: all so far).
 
     `district_id` limits the units to that district and the units under it (its streets, communities and
     district departments); city departments appear only in the city scope.
@@ -51,8 +56,9 @@ def compute_unit_figures(session: Session, period_start: datetime, period_end: d
             figures[unit_id] = UnitFigures(unit_id=unit_id, unit_name=name, unit_kind=kind)
         return figures[unit_id]
 
-    within = _within(TicketEvent, period_start, period_end, scope)
-    _count_actions(session, within, unit)
+    within = and_(_within(TicketEvent, period_start, period_end, scope),
+                  corrections.counted(TicketEvent, decided_before))
+    _count_actions(session, within, unit, decided_before)
     for unit_id, n in session.exec(
         select(TicketEvent.unit_id, func.count(distinct(TicketEvent.ticket_id)))
         .where(within, col(TicketEvent.action).in_(JUDGED)).group_by(TicketEvent.unit_id)
@@ -60,7 +66,8 @@ def compute_unit_figures(session: Session, period_start: datetime, period_end: d
         unit(unit_id).sample = n
     for unit_id in _already_judged_late_accepts(session, within):
         unit(unit_id).response_failures -= 1
-    for new_unit in _moves_in(session, period_start, period_end):
+    for new_unit in _moves_in(session, period_start, period_end,
+                              corrections.counted(TicketEvent, decided_before)):
         if scope is None or new_unit in scope:
             unit(new_unit).dispatched += 1
     for unit_id, ticket_id in session.exec(
@@ -68,7 +75,8 @@ def compute_unit_figures(session: Session, period_start: datetime, period_end: d
         .where(within, TicketEvent.action == A.BOUNCE_DENIED).order_by(TicketEvent.at, TicketEvent.ticket_id)
     ):
         unit(unit_id).first_receiver_cases.append(ticket_id)
-    for unit_id, n, total in _street_scores(session, period_start, period_end, scope):
+    for unit_id, n, total in _street_scores(session, period_start, period_end, scope,
+                                              decided_before):
         unit(unit_id).street_scores, unit(unit_id).street_score_total = n, int(total or 0)
     return [figures[k] for k in sorted(figures)]
 
@@ -89,13 +97,21 @@ def _on_time():
     return TicketEvent.details[Detail.ON_TIME].as_boolean() == true()
 
 
-def _count_actions(session: Session, within, unit) -> None:
+def _confirmed_solved():
+    """A close the complainant confirmed solved (their rating or the return visit). Closes from before
+    confirmation was recorded carry no answer: for them the unit's outcome stands, so old months re-run alike."""
+    legacy = case((TicketEvent.details[Detail.OUTCOME].as_string() == Outcome.RESOLVED, "solved"), else_="")
+    return func.coalesce(TicketEvent.details[Detail.CONFIRMED].as_string(), legacy) == "solved"
+
+
+def _count_actions(session: Session, within, unit, decided_before: datetime | None = None) -> None:
     """One grouped query: counts per unit and action, and the JSON-derived counts of accepts and closes."""
-    rating = func.coalesce(TicketEvent.details[Detail.RATING].as_string(), "")
+    rating = corrections.rating_counted(
+        TicketEvent, func.coalesce(TicketEvent.details[Detail.RATING].as_string(), ""), decided_before)
     stmt = (
         select(TicketEvent.unit_id, TicketEvent.action, func.count(),
                func.sum(_flag(_on_time())),
-               func.sum(_flag(TicketEvent.details[Detail.OUTCOME].as_string() == Outcome.RESOLVED)),
+               func.sum(_flag(_confirmed_solved())),
                func.sum(_flag(rating != "")),
                func.sum(_flag(rating.in_(SATISFIED))))
         .where(within, col(TicketEvent.action).in_(COUNTED))
@@ -162,15 +178,16 @@ def _moved_to(action: str, unit_id: str | None, details: dict) -> str | None:
     return new_unit if new_unit and new_unit != unit_id else None
 
 
-def _moves_in(session: Session, start: datetime, end: datetime) -> list[str]:
+def _moves_in(session: Session, start: datetime, end: datetime, *counted) -> list[str]:
     """Units that received a case in [start, end) by a move that left it waiting for their acceptance."""
     stmt = (select(TicketEvent.action, TicketEvent.unit_id, TicketEvent.details)
             .where(TicketEvent.at >= start, TicketEvent.at < end, col(TicketEvent.action).in_(tuple(MOVES)),
-                   TicketEvent.stage_after == Stage.DISPATCHED))
+                   TicketEvent.stage_after == Stage.DISPATCHED, *counted))
     return [u for action, unit_id, details in session.exec(stmt) if (u := _moved_to(action, unit_id, details))]
 
 
-def _street_scores(session: Session, start: datetime, end: datetime, scope: set[str] | None):
+def _street_scores(session: Session, start: datetime, end: datetime, scope: set[str] | None,
+                   decided_before: datetime | None = None):
     """Per unit: count and sum of the street scores on the ratings that closed whistles in the period."""
     closed, rating = aliased(TicketEvent), aliased(TicketEvent)
     last_rating = (
@@ -186,6 +203,7 @@ def _street_scores(session: Session, start: datetime, end: datetime, scope: set[
         .join(rating, and_(rating.ticket_id == closed.ticket_id, rating.seq == last_rating))
         # The rating's source is the rater's role: a street's rating carries its score.
         .where(_within(closed, start, end, scope), closed.action == A.CLOSED,
+               corrections.counted(closed, decided_before), corrections.score_counted(closed, decided_before),
                rating.action == A.RATED, rating.details[Detail.SOURCE].as_string() == Role.STREET,
                score.is_not(None))
         .group_by(closed.unit_id)

@@ -63,6 +63,11 @@ class UnitFigures:
         return ratio(self.resolved, self.closed)
 
     @property
+    def closure_rate(self) -> Fraction | None:
+        """办结率: closes in the period ÷ cases handed to the unit in the period (above 1 when a backlog clears)."""
+        return ratio(self.closed, self.dispatched)
+
+    @property
     def satisfaction_rate(self) -> Fraction | None:
         return ratio(self.satisfied, self.rated)
 

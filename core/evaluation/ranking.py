@@ -1,7 +1,8 @@
 """Ranking units within their groups by platform score, with flags; the one ranking of the platform.
 
-The monthly report ranks a frozen or live month; the public board ranks a rolling window (board_ranking).
-Weights and the minimum sample are settings (core.config.Settings), parsed here.
+Every page and file shows `Ranked.rank` from rank_units (never a loop index): the monthly report ranks a
+frozen or live month, the public board a rolling window (board_ranking). A unit under the minimum sample
+is listed, not ranked. Weights and the minimum sample are settings (core.config.Settings), parsed here.
 """
 
 from __future__ import annotations
@@ -60,6 +61,12 @@ class Ranked:
     score: Fraction | None
     rank: int | None = None  # 1-based within the group; None: listed, not ranked
     flags: list[str] = field(default_factory=list)
+    minimum: int = 0  # the minimum sample this ranking used, for the "not ranked (n < minimum)" label
+
+    @property
+    def below_minimum(self) -> bool:
+        """Unranked for want of cases (rather than for want of a score)."""
+        return self.rank is None and self.figures.sample < self.minimum
 
 
 def _flags(f: UnitFigures, minimum: int) -> list[str]:
@@ -75,7 +82,8 @@ def rank_units(figures: Iterable[UnitFigures], *, weights: dict[str, Fraction], 
     """Ranked within groups, then the unranked; the order is total, so equal inputs give equal output."""
     by_group: dict[str, list[Ranked]] = defaultdict(list)
     for f in figures:
-        row = Ranked(f, GROUPS.get(f.unit_kind, OTHER), f.platform_score(weights), flags=_flags(f, minimum))
+        row = Ranked(f, GROUPS.get(f.unit_kind, OTHER), f.platform_score(weights), flags=_flags(f, minimum),
+                     minimum=minimum)
         by_group[row.group].append(row)
     ordered: list[Ranked] = []
     for group in GROUP_ORDER:

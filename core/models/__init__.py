@@ -10,6 +10,7 @@ from core.models.catalog import (
     TakenBackItem,
     Unit,
 )
+from core.models.corrections import FigureCorrection  # noqa: F401  (registers the corrections log)
 from core.models.evaluation import EvaluationRun, UnitResult  # noqa: F401  (registers the evaluation tables)
 from core.models.routing import RoutingExample
 from core.models.tickets import Intake, Notice, Ticket, TicketCounter, TicketEvent

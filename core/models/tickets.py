@@ -46,6 +46,8 @@ class Ticket(SQLModel, table=True):
     dispatch_owner_id: str | None = Field(default=None, index=True)  # who dispatches it now
     primary_unit_id: str | None = Field(default=None, index=True)
     cooperating_unit_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    # The units an open consultation (会商) names: they may open the case to state their position.
+    consulted_unit_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     district_id: str | None = Field(default=None, index=True)
     street_id: str | None = Field(default=None, index=True)
     received_at: datetime = Field(index=True, sa_type=UTCDateTime)
@@ -65,7 +67,9 @@ class Ticket(SQLModel, table=True):
     closed_at: datetime | None = Field(default=None, index=True, sa_type=UTCDateTime)
     outcome: str = ""  # resolved | explained | rejected | merged
     rating: str = ""
-    rating_source: str = ""  # citizen | street | timeout
+    rating_source: str = ""  # citizen | street | dispatcher | timeout | return_visit
+    resolved: bool | None = None  # the complainant confirmed it solved (True) or not (False); None: unconfirmed
+    return_visit_reason: str = ""  # why it waits for the centre's call back: dissatisfied, unrated, ...
     reopen_count: int = 0
     calendar_fallback: bool = False
     published: bool = False

@@ -1,7 +1,8 @@
 """报: the monthly report of a scope (the city or one district), its exports and the live dashboard.
 
 One job per module: assembly (MonthlyReport, trend, checks), snapshot (hot spots, map, failures, typical
-cases), frozen (reading frozen runs), labels, exports (CSV, XLSX), pdf, dashboard (live counts).
+cases), frozen (reading frozen runs), months (which month a page opens on), labels, exports (CSV, XLSX), pdf,
+dashboard (live counts).
 Callers keep `from core import reports` and `reports.<name>`.
 """
 
@@ -27,7 +28,8 @@ from core.reports.frozen import (
     latest_frozen_month,
     weights_of,
 )
-from core.reports.labels import FLAG_LABELS, GROUP_LABELS, category_label, flag_label, group_label
+from core.reports.labels import FLAG_LABELS, GROUP_LABELS, category_label, flag_label, group_label, rank_label
+from core.reports.months import latest_counted_month, latest_month_with_data, public_month
 from core.reports.pdf import ReportFontMissing, font_path, report_pdf
 from core.reports.snapshot import (
     HOT_SPOTS,
@@ -44,7 +46,8 @@ __all__ = [
     "COLUMNS", "FLAG_LABELS", "GROUP_LABELS", "HOT_SPOTS", "MAP_CELLS", "MAP_PLACES", "RATE_KEYS", "TREND_MONTHS",
     "TYPICAL_CASES", "Failure", "LiveCounts", "MonthlyReport", "ReportError", "ReportFontMissing", "TrendPoint",
     "category_label", "cell", "check_month", "check_scope", "failures", "figures_of", "find_run", "flag_label",
-    "font_path", "frozen_months", "frozen_rows", "group_label", "headings", "latest_frozen_month", "live_counts",
-    "live_rows", "meta", "monthly_report", "parameters_of", "report_csv", "report_pdf", "report_xlsx", "snapshot",
-    "titles", "trend", "typical_cases", "weights_of",
+    "font_path", "frozen_months", "frozen_rows", "group_label", "headings", "latest_counted_month",
+    "latest_frozen_month", "latest_month_with_data", "live_counts", "live_rows", "meta", "monthly_report",
+    "parameters_of", "public_month", "rank_label", "report_csv", "report_pdf", "report_xlsx", "snapshot", "titles",
+    "trend", "typical_cases", "weights_of",
 ]

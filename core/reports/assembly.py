@@ -15,6 +15,7 @@ from core import evaluation as ev
 from core.config import Settings
 from core.models.catalog import Unit
 from core.models.evaluation import EvaluationRun, UnitResult
+from core.reports.corrections import CorrectionLine, month_corrections
 from core.reports.frozen import figures_of, find_run, frozen_rows
 from core.reports.snapshot import Failure, snapshot
 from core.vocabulary import UnitKind
@@ -50,6 +51,7 @@ class MonthlyReport:
     map_points: list[tuple[float, float, int]]
     failures: list[Failure]
     trend: list[TrendPoint] = field(default_factory=list)
+    corrections: list[CorrectionLine] = field(default_factory=list)  # exclusions and appeals (corrections.py)
 
     @property
     def ranked(self) -> list[ev.Ranked]:
@@ -95,8 +97,10 @@ def _district(scope: str) -> str | None:
     return None if scope == ev.CITY else scope
 
 
-def live_rows(session: Session, period: ev.Period, scope: str, settings: Settings | None) -> list[ev.Ranked]:
-    figures = ev.compute_unit_figures(session, period.start, period.end, district_id=_district(scope))
+def live_rows(session: Session, period: ev.Period, scope: str, settings: Settings | None, *,
+              decided_before: datetime | None = None) -> list[ev.Ranked]:
+    figures = ev.compute_unit_figures(session, period.start, period.end, district_id=_district(scope),
+                                      decided_before=decided_before)
     return ev.rank_units(figures, weights=ev.rate_weights(settings), minimum=ev.min_sample(settings))
 
 
@@ -121,6 +125,7 @@ def monthly_report(session: Session, month: str, scope: str = ev.CITY, settings:
         map_points=[(a, b, n) for a, b, n in data["map"]],
         failures=[Failure(**f) for f in data["failures"]],
     )
+    report.corrections = month_corrections(session, period, scope, run.frozen_at if run else None)
     report.trend = trend(session, period.key, scope, settings, months=trend_months, live=live_trend,
                          current=report.totals)
     return report

@@ -10,8 +10,11 @@ import csv
 import io
 
 from core import evaluation as ev
+from core.i18n import translations
 from core.reports.assembly import MonthlyReport
-from core.reports.labels import category_label, flag_label, group_label, zh
+from core.reports.corrections import TITLE as CORRECTIONS_TITLE
+from core.reports.corrections import correction_table
+from core.reports.labels import category_label, flag_label, group_label, rank_label, zh
 
 COLUMNS: tuple[tuple[str, str, str], ...] = (
     # key, Chinese heading, English heading
@@ -26,6 +29,7 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("closed", "办结数", "Closed"),
     ("resolved", "解决数", "Resolved"),
     ("resolution_rate", "解决率", "Resolution rate"),
+    ("closure_rate", "办结率", "Closure rate"),
     ("rated", "已评价", "Rated"),
     ("satisfied", "满意及基本满意", "Satisfied"),
     ("satisfaction_rate", "满意率", "Satisfaction rate"),
@@ -44,7 +48,7 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("platform_score", "平台综合得分", "Platform score"),
     ("flags", "标记", "Flags"),
 )
-RATE_KEYS = ("response_rate", "resolution_rate", "satisfaction_rate", "on_time_rate")
+RATE_KEYS = ("response_rate", "resolution_rate", "closure_rate", "satisfaction_rate", "on_time_rate")
 
 
 def headings(locale: str = "zh_Hans") -> list[str]:
@@ -61,8 +65,8 @@ def cell(row: ev.Ranked, key: str, locale: str = "zh_Hans", *, numeric: bool = F
     f = row.figures
     if key == "group":
         return group_label(row.group, locale)
-    if key == "rank":
-        return row.rank if row.rank is not None else ("" if numeric else ev.UNDEFINED)
+    if key == "rank":  # the same label as the pages: a number in a workbook, else why there is none
+        return row.rank if numeric and row.rank is not None else rank_label(row, locale)
     if key == "flags":
         return ("、" if zh(locale) else ", ").join(flag_label(x, locale) for x in row.flags)
     if key in RATE_KEYS:
@@ -111,6 +115,8 @@ def report_csv(report: MonthlyReport, locale: str = "zh_Hans") -> bytes:
     writer.writerow(["首接负责失职单位" if is_zh else "First-receiver failures", "工单" if is_zh else "Ticket",
                      "事项" if is_zh else "Item"])
     writer.writerows([f.unit_name, f.ticket_id, f.item_name] for f in report.failures)
+    writer.writerow([])
+    writer.writerows(corrections_block(report, locale))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -123,6 +129,7 @@ def report_xlsx(report: MonthlyReport, locale: str = "zh_Hans") -> bytes:
     _hot_spots_sheet(book, report, locale)
     _map_sheet(book, report, locale)
     _failures_sheet(book, report, locale)
+    _corrections_sheet(book, report, locale)
     _trend_sheet(book, report, locale)
     _definitions_sheet(book, locale)
     out = io.BytesIO()
@@ -171,6 +178,18 @@ def _failures_sheet(book, report: MonthlyReport, locale: str) -> None:
     fails.append(["单位" if is_zh else "Unit", "工单" if is_zh else "Ticket", "事项" if is_zh else "Item"])
     for f in report.failures:
         fails.append([f.unit_name, f.ticket_id, f.item_name])
+
+
+def corrections_block(report: MonthlyReport, locale: str) -> list[list[str]]:
+    """The corrections of the month (exclusions, appeals) as lines: a title, headings, one row each."""
+    headings, rows = correction_table(report.corrections, locale)
+    return [[translations(locale).gettext(CORRECTIONS_TITLE)], headings, *rows]
+
+
+def _corrections_sheet(book, report: MonthlyReport, locale: str) -> None:
+    sheet = book.create_sheet("指标修正" if zh(locale) else "Corrections")
+    for line in corrections_block(report, locale)[1:]:
+        sheet.append(line)
 
 
 def _trend_sheet(book, report: MonthlyReport, locale: str) -> None:

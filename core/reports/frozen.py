@@ -31,11 +31,12 @@ def figures_of(result: UnitResult) -> ev.UnitFigures:
 
 def frozen_rows(session: Session, run: EvaluationRun) -> list[ev.Ranked]:
     """The run's unit rows as stored (rank and flags as frozen), scored with the run's own weights."""
-    weights = weights_of(run.parameters)
+    weights, minimum = weights_of(run.parameters), int(run.parameters.get("min_sample", 0))
     ranked = []
     for r in session.exec(select(UnitResult).where(UnitResult.run_id == run.id)):
         figures = figures_of(r)
-        ranked.append(ev.Ranked(figures, r.group, figures.platform_score(weights), r.rank, list(r.flags)))
+        ranked.append(ev.Ranked(figures, r.group, figures.platform_score(weights), r.rank, list(r.flags),
+                                minimum=minimum))
     return _in_report_order(ranked)
 
 

@@ -11,13 +11,13 @@ from pathlib import Path
 from core import evaluation as ev
 from core.config import Settings, defaults
 from core.reports.assembly import MonthlyReport
-from core.reports.exports import cell, meta, titles
+from core.reports.exports import cell, corrections_block, meta, titles
 from core.reports.labels import category_label, group_label, zh
 
 UNIT_KEYS = ("rank", "unit_name", "dispatched", "response_rate", "closed", "resolution_rate", "satisfaction_rate",
              "on_time_rate", "bounce_requests", "bounces_denied", "escalations", "street_score", "sample",
              "platform_score", "flags")
-UNIT_WIDTHS = (10, 46, 14, 16, 14, 16, 16, 18, 14, 14, 14, 16, 14, 18, 30)  # mm, to fill A4 landscape
+UNIT_WIDTHS = (20, 40, 14, 16, 14, 16, 16, 18, 14, 14, 14, 16, 14, 18, 26)  # mm, to fill A4 landscape
 
 
 class ReportFontMissing(RuntimeError):
@@ -50,6 +50,7 @@ def report_pdf(report: MonthlyReport, locale: str = "zh_Hans", settings: Setting
     _units(pdf, report, locale)
     _hot_spots(pdf, report, locale)
     _failures(pdf, report, locale)
+    _corrections(pdf, report, locale)
     _definitions(pdf, locale)
     return bytes(pdf.output())
 
@@ -124,6 +125,21 @@ def _failures(pdf, report: MonthlyReport, locale: str) -> None:
         table.row(["单位" if is_zh else "Unit", "工单" if is_zh else "Ticket", "事项" if is_zh else "Item"])
         for f in report.failures:
             table.row([f.unit_name, f.ticket_id, f.item_name])
+
+
+def _corrections(pdf, report: MonthlyReport, locale: str) -> None:
+    """Exclusions (rule, proposer, approver) and appeals with their outcomes."""
+    title, headings, *rows = corrections_block(report, locale)
+    pdf.ln(2)
+    _heading(pdf, title[0])
+    pdf.set_font("cjk", size=8)
+    if not rows:
+        _line(pdf, 5, "无" if zh(locale) else "None")
+        return
+    with pdf.table(col_widths=(34, 30, 30, 60, 24, 16, 24, 50), text_align="LEFT", line_height=4.5,
+                   headings_style=_plain()) as table:
+        for line in (headings, *rows):
+            table.row([str(v) for v in line])
 
 
 def _definitions(pdf, locale: str) -> None:

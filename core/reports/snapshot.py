@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Numeric, cast, func, or_
 from sqlmodel import Session, col, select
 
 from core import evaluation as ev
+from core.evaluation.corrections import counted, excluded_tickets
 from core.messages import Channel, Stage
 from core.models.catalog import Unit
 from core.models.tickets import Ticket, TicketEvent
@@ -34,10 +36,12 @@ class Failure:
     item_name: str
 
 
-def snapshot(session: Session, period: ev.Period, scope: str) -> dict:
-    """What a frozen run keeps besides the unit rows: received count, hot spots, map cells, failures."""
+def snapshot(session: Session, period: ev.Period, scope: str, decided_before: datetime | None = None) -> dict:
+    """What a frozen run keeps besides the unit rows: received count, hot spots, map cells, failures.
+
+    Cases excluded (不合理诉求) before `decided_before` are left out, as from the unit figures."""
     received = (Ticket.received_at >= period.start, Ticket.received_at < period.end,
-                *_tickets_in_scope(session, scope))
+                *_tickets_in_scope(session, scope), col(Ticket.id).not_in(excluded_tickets(decided_before)))
     count = session.exec(select(func.count()).select_from(Ticket).where(*received)).one()
     categories = _busiest(session, func.coalesce(Ticket.category, ""), received)
     streets = _busiest(session, func.coalesce(Ticket.street_id, ""), received)
@@ -52,7 +56,7 @@ def snapshot(session: Session, period: ev.Period, scope: str) -> dict:
         "hot_categories": [[c, n] for c, n in categories],
         "hot_streets": [[s, names.get(s, s), n] for s, n in streets],
         "map": [[float(a), float(b), n] for a, b, n in cells],
-        "failures": [vars(f) for f in failures(session, period, scope)],
+        "failures": [vars(f) for f in failures(session, period, scope, decided_before)],
     }
 
 
@@ -70,13 +74,15 @@ def _tickets_in_scope(session: Session, scope: str) -> tuple:
     return (or_(Ticket.district_id == scope, col(Ticket.street_id).in_(streets)),)
 
 
-def failures(session: Session, period: ev.Period, scope: str) -> list[Failure]:
-    """Every denied bounce in the month for a unit in scope, in time order."""
+def failures(session: Session, period: ev.Period, scope: str, decided_before: datetime | None = None
+             ) -> list[Failure]:
+    """Every denied bounce in the month for a unit in scope, in time order, less the corrected ones."""
     stmt = (
         select(TicketEvent.unit_id, TicketEvent.ticket_id, Ticket.item_name)
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)
         .where(TicketEvent.action == AuditAction.BOUNCE_DENIED, TicketEvent.at >= period.start,
-               TicketEvent.at < period.end, col(TicketEvent.unit_id).is_not(None))
+               TicketEvent.at < period.end, col(TicketEvent.unit_id).is_not(None),
+               counted(TicketEvent, decided_before))
         .order_by(TicketEvent.at, TicketEvent.ticket_id)
     )
     if scope != ev.CITY:

@@ -40,7 +40,8 @@ async def api(api_temporal, engine, tmp_path):
         session.add(ApiToken(token_hash=hash_token(API_KEY), name="test client", scope="open311",
                              created_at=datetime.now(UTC)))
         session.commit()
-    settings = Settings(extension_cutoff="", temporal_task_queue=f"tq-{uuid.uuid4()}", data_dir=tmp_path,
+    settings = Settings(extension_cutoff="", return_visit_share=0.0, temporal_task_queue=f"tq-{uuid.uuid4()}",
+                        data_dir=tmp_path,
                         environment="test")
     app = create_app(settings, engine=engine, temporal_client=api_temporal.client)
     with ThreadPoolExecutor(max_workers=8) as executor:

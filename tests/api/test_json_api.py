@@ -66,7 +66,8 @@ async def test_one_grievance_through_the_api(api, tokens):
     assert no_reason.status_code == 400
     assert (await api.post(f"/api/v1/tickets/{ticket_id}/progress", json={"note": "已约谈店主"},
                            headers=eco)).status_code == 200
-    result = await api.post(f"/api/v1/tickets/{ticket_id}/submit", json={"summary": "已加装净化器"}, headers=eco)
+    result = await api.post(f"/api/v1/tickets/{ticket_id}/submit",
+                            json={"summary": "已加装净化器", "outcome": "resolved"}, headers=eco)
     assert result.json()["stage"] == "review"
     wrong_state = await api.post(f"/api/v1/tickets/{ticket_id}/accept", headers=eco)
     assert wrong_state.status_code == 409

@@ -57,10 +57,10 @@ def no_outside_assets(html: str) -> None:
     assert '<link rel="stylesheet" href="/static/evaluation.css">' in html
 
 
-def test_public_pages_before_any_month_is_frozen(client):
+def test_public_pages_before_any_month_is_frozen_show_the_latest_month_as_provisional(client):
     for path in ("/public/rankings", "/public/cases", "/public/criticism"):
-        page = client.get(path, params={"lang": "en"})
-        assert page.status_code == 200 and "No month has been evaluated yet." in page.text
+        page = client.get(path, params={"lang": "en"})  # e2's accept on 1 November is the newest counted event
+        assert page.status_code == 200 and "Provisional: 2026-11 has not been frozen yet" in page.text
 
 
 def test_public_rankings_show_the_frozen_month_without_sign_in(client, october, settings):
@@ -120,7 +120,9 @@ def test_the_monthly_report_page_for_a_supervisor(client, october, settings):
     live = client.get("/evaluation?month=2026-10&lang=en")
     assert live.status_code == 200 and "81.82%" in live.text and "Provisional" in live.text
     freeze(october, "2026-10", "city", settings)
-    page = client.get("/evaluation")  # the latest frozen month by default
+    newest = client.get("/evaluation")  # by default the newest month with counted events (e2's accept)
+    assert "/evaluation/report.pdf?month=2026-11&amp;scope=city" in newest.text
+    page = client.get("/evaluation?month=2026-10")
     assert page.status_code == 200 and "2026-10" in page.text and "<svg" in page.text
     assert "/evaluation/report.pdf?month=2026-10&amp;scope=city" in page.text
     no_outside_assets(page.text)

@@ -73,7 +73,7 @@ def test_csv_is_utf8_with_bom_and_parses_back(report):
     assert ecology["标记"] == "首接负责失职"
     assert table["dept-housing"]["街道评分"] == "76.25"
     assert table["dept-market"]["满意率"] == "—" and table["dept-market"]["响应率"] == "0.00%"
-    assert table["dept-traffic"]["排名"] == "—" and table["dept-traffic"]["平台综合得分"] == "—"
+    assert table["dept-traffic"]["排名"] == "未排名（样本量 < 5）" and table["dept-traffic"]["平台综合得分"] == "—"
     assert ["社会治理", "15"] in rows and ["市生态环境局", "c9", "事项ecology"] in rows
 
 
@@ -84,13 +84,14 @@ def test_csv_in_english(report):
 
 def test_xlsx_parses_back_with_numbers(report):
     book = load_workbook(io.BytesIO(reports.report_xlsx(report)))
-    assert book.sheetnames == ["单位考评", "热点", "地图", "首接负责", "趋势", "口径"]
+    assert book.sheetnames == ["单位考评", "热点", "地图", "首接负责", "指标修正", "趋势", "口径"]
     rows = list(book["单位考评"].iter_rows(values_only=True))
     header = rows.index(tuple(reports.headings()))
     table = {r[2]: dict(zip(rows[header], r, strict=True)) for r in rows[header + 1:]}
     assert len(table) == 10
     assert table["dept-ecology"]["响应率"] == 81.82 and table["dept-ecology"]["派单数"] == 11
-    assert table["dept-market"]["满意率"] is None and table["dept-traffic"]["排名"] is None
+    assert table["dept-market"]["满意率"] is None and table["dept-traffic"]["排名"] == "未排名（样本量 < 5）"
+    assert table["dept-ecology"]["排名"] == 4
     assert list(book["地图"].iter_rows(values_only=True))[1:] == [(30.66, 104.06, 3), (30.67, 104.08, 3)]
     assert ("市生态环境局", "c9", "事项ecology") in list(book["首接负责"].iter_rows(values_only=True))
     assert book["口径"]["A1"].value == "统计周期"

@@ -45,7 +45,7 @@ class LiveSite(threading.Thread):
         super().__init__(daemon=True, name="live-site")
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.settings = Settings(environment="test", extension_cutoff="",
+        self.settings = Settings(environment="test", extension_cutoff="", return_visit_share=0.0,
                                  temporal_task_queue=f"browser-{uuid.uuid4()}", data_dir=data_dir,
                                  centre_unit_id="centre", payload_key=TEST_PAYLOAD_KEY, **LOAD_TEST_LIMITS)
         self.engine = make_engine(f"sqlite:///{data_dir / 'read-model.db'}")

@@ -69,7 +69,9 @@ async def ts_env():
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
+    # Return visits as configured, but none by lot: a test knows whether its case is called back.
     return Settings(environment="test", extension_cutoff="", temporal_task_queue=f"web-{uuid.uuid4()}",
+                    return_visit_share=0.0,
                     data_dir=tmp_path,
                     centre_unit_id="centre")
 

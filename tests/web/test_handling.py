@@ -39,7 +39,7 @@ async def test_progress_extension_and_result(site):
     assert bad.status_code == 400
     asked = await handler.act(ticket_id, "request_extension", extra="3wd", reason="需第三方检测")
     assert asked.status_code == 303 and site.ticket(ticket_id).pending_request == "extension"
-    blocked = await handler.act(ticket_id, "submit", summary="已整改")
+    blocked = await handler.act(ticket_id, "submit", summary="已整改", outcome="resolved")
     assert blocked.status_code == 409 and "延期" in blocked.text
 
     supervisor = await site.signed_in("supervisor")
@@ -111,7 +111,7 @@ async def test_street_handles_and_reviews_its_own_whistle(site):
         session.commit()
     urban = await site.signed_in("h-east-urban")
     await urban.act(ticket_id, "accept")
-    await urban.act(ticket_id, "submit", summary="已清理占道摊贩")
+    await urban.act(ticket_id, "submit", summary="已清理占道摊贩", outcome="resolved")
     street = await site.signed_in("street-east")
     page = await street.get(f"/cases/{ticket_id}")
     assert "/review" in page.text

@@ -41,12 +41,14 @@ BODIES: dict[Action, dict] = {
     Action.REASSIGN: {"reason": "改派", "primary_unit_id": "dept-market", "item_code": "MK-002"},
     Action.OPEN_CONSULTATION: {"reason": "职责争议", "unit_ids": ["dept-ecology", "dept-market"]},
     Action.RULE_CONSULTATION: {"reason": "裁定", "primary_unit_id": "dept-ecology"},
+    Action.STATE_POSITION: {"position": "属本单位职责"},
     Action.SUBMIT: {"summary": "已处理", "outcome": "resolved"},
     Action.REVIEW: {"approve": False, "reason": "请补充照片"},
     Action.RATE: {"rating": "satisfied", "score": 90},
     Action.REQUEST_PAUSE: {"reason": "诉求人无法联系"},
     Action.RULE_PAUSE: {"approve": False, "reason": "应继续联系"},
     Action.RESUME: {"reason": "已联系上诉求人"},
+    Action.RETURN_VISIT: {"reached": "yes", "resolved": "yes", "rating": "satisfied"},
 }
 
 
@@ -109,7 +111,7 @@ async def _cases(site) -> list[Case]:
                                         lambda t: t.pending_request == "consultation", reason="争议",
                                         unit_ids="dept-ecology, dept-market")),
         Case("review", await then(await in_progress(), ecology, "submit", lambda t: t.stage == "review",
-                                  summary="已处理")),
+                                  summary="已处理", outcome="resolved")),
         Case("pause", await then(await in_progress(), ecology, "request_pause",
                                  lambda t: t.pending_request == "pause", reason="诉求人无法联系")),
         Case("paused", await then(await then(await in_progress(), ecology, "request_pause",

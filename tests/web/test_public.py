@@ -52,7 +52,7 @@ async def test_a_dissatisfied_rating_needs_a_comment_and_reopens(site):
     await dispatcher.act(ticket_id, "dispatch", item_code="MK-001", primary_unit_id="dept-ecology")
     handler = await site.signed_in("h-ecology")
     await handler.act(ticket_id, "accept")
-    await handler.act(ticket_id, "submit", summary="已处理")
+    await handler.act(ticket_id, "submit", summary="已处理", outcome="resolved")
     await dispatcher.act(ticket_id, "review", decision="approve")
     citizen = site.client()
     track = f"/track?ticket={ticket_id}&secret={secret}"

@@ -66,8 +66,10 @@ def make_input(ticket_id: str, **overrides) -> GrievanceInput:
 @pytest.fixture
 def harness_settings() -> Settings:
     """The tests' city also offers calendar-day extensions and takes requests at any hour, so no test
-    depends on the time of day the suite runs (tests/workflows/test_extensions.py keeps the defaults)."""
-    return Settings(rating_default="satisfied", extension_choices="1wd,2wd,3wd,5wd,10wd,3d", extension_cutoff="")
+    depends on the time of day the suite runs (tests/workflows/test_extensions.py keeps the defaults). It
+    makes no return visits (tests/workflows/test_return_visits.py does)."""
+    return Settings(rating_default="satisfied", extension_choices="1wd,2wd,3wd,5wd,10wd,3d", extension_cutoff="",
+                    return_visit_window="")
 
 
 @pytest.fixture

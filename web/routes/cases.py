@@ -16,7 +16,7 @@ from core.i18n import _
 from core.messages import Outcome, Rating
 from core.vocabulary import ErrorKind
 from http_common.deps import PlatformDep, SessionDep, SettingsDep
-from services import action_inputs, actions, tickets
+from services import action_inputs, actions, corrections, tickets
 from services.errors import ServiceError
 from services.uploads import path_of
 from web.auth import CurrentUserDep
@@ -39,11 +39,14 @@ def case_page(request: Request, ticket_id: str, session: SessionDep, settings: S
     allowed = actions.allowed_actions(user, ticket, settings)
     needs_catalog = bool(allowed & NEEDS_CATALOG)
     context = case_context(user, ticket)
+    events = tickets.timeline(session, ticket.id)
     context.update(
         names=tickets.unit_names(session),
         duplicates=find_duplicates(session, ticket) if Action.MERGE in allowed else [],
-        events=tickets.timeline(session, ticket.id),
+        events=events,
+        dispatch_note=tickets.dispatch_note(events),
         actions={a.value for a in allowed},
+        corrections=corrections.panel(session, settings, user, ticket),
         items=catalog.items_at(session) if needs_catalog else [],
         units=tickets.handling_units(session) if needs_catalog or Action.OPEN_CONSULTATION in allowed else [],
         extensions=actions.extension_choices(ticket, settings),

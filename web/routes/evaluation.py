@@ -1,7 +1,8 @@
 """Evaluation pages (评 报 宣): monthly report and downloads, dashboard, definitions; public rankings and cases.
 
-Staff pages need a signed-in supervisor, admin or dispatcher (district accounts see their district only);
-public pages read frozen months only and show no personal data (masked public summaries at most).
+Staff pages need a signed-in supervisor, admin or dispatcher (district accounts see their district only) and
+open on the latest month with data; public pages show the newest frozen month (before any freeze, the latest
+month with data, live and marked provisional) and no personal data (masked public summaries at most).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class Format:
     group = staticmethod(lambda g: reports.group_label(g, current_locale()))
     flag = staticmethod(lambda f: reports.flag_label(f, current_locale()))
     category = staticmethod(lambda c: reports.category_label(c, current_locale()))
+    rank = staticmethod(lambda r: reports.rank_label(r, current_locale()))
 
 
 # ---- staff: the monthly report, its downloads, the dashboard ----
@@ -51,8 +53,7 @@ class Format:
 def monthly_report_page(request: Request, session: SessionDep, settings: SettingsDep, user: Staff,
                         month: str = "", scope: str = ""):
     scope = _staff_scope(user, scope)
-    month = month or reports.latest_frozen_month(session, scope) or _previous_month(settings)
-    report = _report(session, month, scope, settings)
+    report = _report(session, month or _latest_month(session, scope, settings), scope, settings)
     return render(request, "evaluation/report.html", {
         "report": report, "fmt": Format, "scopes": _scopes(session, user), "months": _months(settings),
         "charts": _report_charts(report),
@@ -65,7 +66,7 @@ def download_report(session: SessionDep, settings: SettingsDep, user: Staff, kin
     if kind not in DOWNLOADS:
         raise ServiceError(ErrorKind.NOT_FOUND, _("No such download."))
     scope = _staff_scope(user, scope)
-    report = _report(session, month or _previous_month(settings), scope, settings)
+    report = _report(session, month or _latest_month(session, scope, settings), scope, settings)
     locale = current_locale()
     try:
         content = {"csv": lambda: reports.report_csv(report, locale),
@@ -81,12 +82,13 @@ def download_report(session: SessionDep, settings: SettingsDep, user: Staff, kin
 
 
 @router.get("/evaluation/dashboard")
-def dashboard(request: Request, session: SessionDep, settings: SettingsDep, user: Staff):
+def dashboard(request: Request, session: SessionDep, settings: SettingsDep, user: Staff, month: str = ""):
+    """Today's live counts, and the rates of the latest month with data (or the month asked for)."""
     district = None if user.is_city_level else user.district_id
     scope = district or ev.CITY
     now = datetime.now(UTC)
-    month = ev.month_key(now, ev.tz_of(settings))
-    period = reports.check_month(month, settings)
+    month = month or reports.latest_month_with_data(session, scope, settings) or ev.month_key(now, ev.tz_of(settings))
+    period = _period(month, settings)
     rows = reports.live_rows(session, period, scope, settings)
     totals = ev.add_up(r.figures for r in rows)
     data = reports.snapshot(session, period, scope)
@@ -144,7 +146,7 @@ def public_rankings(request: Request, session: SessionDep, settings: SettingsDep
                     month: str = "", scope: str = ev.CITY):
     report = _public_report(session, settings, month, scope)
     return render(request, "evaluation/rankings.html", {
-        "report": report, "fmt": Format, "months": reports.frozen_months(session, scope),
+        "report": report, "fmt": Format, "months": _public_months(session, scope, report),
         "scope": scope, "scopes": _public_scopes(session),
     })
 
@@ -156,7 +158,7 @@ def public_cases(request: Request, session: SessionDep, settings: SettingsDep, u
     cases = reports.typical_cases(session, report.period, scope) if report else []
     return render(request, "evaluation/cases.html", {
         "report": report, "cases": cases, "names": unit_names(session), "fmt": Format,
-        "months": reports.frozen_months(session, scope), "scope": scope,
+        "months": _public_months(session, scope, report), "scope": scope,
     })
 
 
@@ -165,7 +167,7 @@ def public_criticism(request: Request, session: SessionDep, settings: SettingsDe
                      month: str = "", scope: str = ev.CITY):
     report = _public_report(session, settings, month, scope)
     return render(request, "evaluation/criticism.html", {
-        "report": report, "fmt": Format, "months": reports.frozen_months(session, scope), "scope": scope,
+        "report": report, "fmt": Format, "months": _public_months(session, scope, report), "scope": scope,
     })
 
 
@@ -179,8 +181,10 @@ def _staff_scope(user: CurrentUser, requested: str) -> str:
     return requested or ev.CITY
 
 
-def _previous_month(settings) -> str:
-    return ev.previous_month_key(datetime.now(UTC), ev.tz_of(settings))
+def _latest_month(session, scope: str, settings) -> str:
+    """The newest month with counted events or frozen figures; the calendar's last month when there is none."""
+    return (reports.latest_month_with_data(session, scope, settings)
+            or ev.previous_month_key(datetime.now(UTC), ev.tz_of(settings)))
 
 
 def _report(session, month: str, scope: str, settings) -> reports.MonthlyReport:
@@ -192,21 +196,41 @@ def _report(session, month: str, scope: str, settings) -> reports.MonthlyReport:
                         str(exc)) from None
 
 
-def _public_report(session, settings, month: str, scope: str) -> reports.MonthlyReport | None:
-    """Only frozen months are public: the requested one, or the latest."""
-    month = month or reports.latest_frozen_month(session, scope) or ""
-    if not month:
-        return None
+def _period(month: str, settings) -> ev.Period:
     try:
-        reports.check_month(month, settings)
+        return reports.check_month(month, settings)
+    except reports.ReportError as exc:
+        raise ServiceError(ErrorKind.BAD_INPUT,
+                           _("Choose a month such as 2026-10 and the city or one of its districts."),
+                           str(exc)) from None
+
+
+def _public_report(session, settings, month: str, scope: str) -> reports.MonthlyReport | None:
+    """A frozen month (the requested one, or the newest); before any freeze, only the latest month with data,
+    computed live and marked provisional (report.frozen is False). None when there is no data at all."""
+    try:
         reports.check_scope(session, scope)
+        if month:
+            reports.check_month(month, settings)
     except reports.ReportError as exc:
         raise ServiceError(ErrorKind.BAD_INPUT,
                            _("Choose a month such as 2026-10 and the city or one of its districts."),
                         str(exc)) from None
-    if reports.find_run(session, month, scope) is None:
+    shown, frozen = reports.public_month(session, scope, settings)
+    month = month or shown or ""
+    if not month:
+        return None
+    if reports.find_run(session, month, scope) is None and (frozen or month != shown):
         raise ServiceError(ErrorKind.NOT_FOUND, _("This month has not been evaluated yet."))
     return reports.monthly_report(session, month, scope, settings, live_trend=False)
+
+
+def _public_months(session, scope: str, report: reports.MonthlyReport | None) -> list[str]:
+    """The months the public pages offer: the frozen ones, or the provisional month shown before any freeze."""
+    months = reports.frozen_months(session, scope)
+    if report is not None and not report.frozen and report.period.key not in months:
+        months.insert(0, report.period.key)
+    return months
 
 
 def _scopes(session, user: CurrentUser) -> list[tuple[str, str]]:
@@ -246,7 +270,7 @@ def _hot_bars(items: list[tuple[str, int]]):
 
 
 def _report_charts(report: reports.MonthlyReport) -> dict:
-    scored = [r for r in report.rows if r.score is not None]
+    scored = [r for r in report.rows if r.rank is not None]  # the ranked only: a bar chart reads as a ranking
     return {
         "scores": charts.bars([(r.figures.unit_name, float(r.score), ev.score_text(r.score)) for r in scored],
                               maximum=100, label=_("Platform score")),

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 
 from core import evaluation as ev
 from core.i18n import _
-from core.messages import Channel, Rating, Stage
+from core.messages import Rating
 from http_common.deps import PlatformDep, SessionDep, SettingsDep, client_address
 from services import tracking
 from services.tickets import published_cases, unit_names
@@ -29,11 +29,10 @@ def track(request: Request, session: SessionDep, platform: PlatformDep, ticket: 
     if not ticket_id or not secret:
         return render(request, "track_form.html", {"ticket_id": ticket_id})
     found = tracking.track(session, platform, ticket_id, secret, client_address(request))
-    row = found.ticket
     return render(request, "track.html", {
-        "ticket_id": ticket_id, "secret": secret, "ticket": row, "events": found.steps, "names": unit_names(session),
-        "ratings": [r.value for r in Rating],
-        "can_rate": row is not None and row.stage == Stage.RATING and row.channel != Channel.WHISTLE,
+        "ticket_id": ticket_id, "secret": secret, "ticket": found.ticket, "events": found.steps,
+        "followed": found.followed, "followed_events": found.followed_steps, "names": unit_names(session),
+        "ratings": [r.value for r in Rating], "can_rate": found.can_rate,
     })
 
 
@@ -41,7 +40,7 @@ def track(request: Request, session: SessionDep, platform: PlatformDep, ticket: 
 async def rate(request: Request, ticket_id: str, form: FormDep, platform: PlatformDep):
     secret = text(form, "secret", 32)
     result = await tracking.rate(platform, ticket_id, secret, text(form, "rating", 32), text(form, "comment"),
-                                 client_address(request))
+                                 client_address(request), resolved=text(form, "resolved", 8))
     flash(request, _("Thank you: your rating has been recorded."))
     return see_other(f"/track?ticket={result.ticket_id}&secret={secret}")
 
@@ -51,6 +50,7 @@ def board(request: Request, session: SessionDep, settings: SettingsDep, page: in
     return render(request, "board.html", {
         "cases": published_cases(session, page),
         "ranking": ev.board_ranking(session, settings),  # the monthly ranking's rule, over the last 30 days
+        "min_sample": ev.min_sample(settings),
         "fmt": Format,
         "names": unit_names(session),
     })

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from core import catalog
 from core.messages import Role
 from http_common.deps import SessionDep, SettingsDep
-from services import notices, tickets
+from services import follow_up, notices, tickets
 from services.tickets import handling_units, unit_names
 from web.auth import CurrentUser, CurrentUserDep, require_roles
 from web.routes.common import safe_next, see_other
@@ -21,6 +21,7 @@ Dispatcher = Annotated[CurrentUser, Depends(require_roles(Role.DISPATCHER))]
 Handler = Annotated[CurrentUser, Depends(require_roles(Role.HANDLER, Role.STREET))]
 Whistler = Annotated[CurrentUser, Depends(require_roles(Role.GRID, Role.STREET))]
 Supervisor = Annotated[CurrentUser, Depends(require_roles(Role.SUPERVISOR, Role.ADMIN))]
+Operator = Annotated[CurrentUser, Depends(require_roles(Role.OPERATOR))]
 
 
 @router.get("/dispatch")
@@ -61,6 +62,20 @@ def supervisor_board(request: Request, session: SessionDep, user: Supervisor, pa
         "names": unit_names(session),
         "can_act": user.role == Role.SUPERVISOR,
     })
+
+
+@router.get("/return-visits")
+def return_visits(request: Request, session: SessionDep, user: Operator, page: int = 1):
+    """The hotline's call-back list (回访): every case waiting for the complainant's answer."""
+    return render(request, "return_visits.html", {"visits": tickets.return_visit_queue(session, page),
+                                                  "names": unit_names(session)})
+
+
+@router.get("/supervise/suspect")
+def suspect_closures(request: Request, session: SessionDep, settings: SettingsDep, user: Supervisor):
+    return render(request, "suspect.html", {"suspects": follow_up.suspect_closures(session, user, settings),
+                                            "names": unit_names(session), "window": follow_up.SUSPECT_WINDOW.days,
+                                            "fast_hours": settings.suspect_fast_hours})
 
 
 @router.post("/notices/{notice_id}/read")
