@@ -60,9 +60,10 @@ def track(session: Session, platform: Platform, ticket_id: str, secret: str, add
     found = Tracked(ticket_id, ticket, citizen_timeline(session, ticket_id) if ticket else [])
     followed = ticket
     for _hop in range(MERGE_HOPS):
-        if followed is None or followed.stage != Stage.MERGED or not followed.duplicate_of:
+        into = (followed.state or {}).get("duplicate_of") if followed is not None else None
+        if followed is None or followed.stage != Stage.MERGED or not into:
             break
-        followed = session.get(Ticket, followed.duplicate_of)
+        followed = session.get(Ticket, into)
     if followed is not None and followed is not ticket:
         found.followed, found.followed_steps = followed, citizen_timeline(session, followed.id)
     return found
