@@ -22,21 +22,28 @@ from core.guards import PERMISSIONS, Action, permitted
 from core.i18n import N_, _
 from core.messages import (
     SYSTEM_ACTOR,
+    Actor,
+    Channel,
+    GrievanceInput,
+    GrievanceState,
+    PendingRequest,
+    Role,
+    Stage,
+    UnitRef,
+)
+from core.models.catalog import Unit
+from core.models.tickets import Ticket
+from core.payloads import (
     AcceptInput,
     ActionResult,
-    Actor,
     BounceRequestInput,
     BounceRulingInput,
-    Channel,
     ConsultationInput,
     ConsultationRulingInput,
     DispatchInput,
     EscalateInput,
     ExtensionRequestInput,
-    GrievanceInput,
-    GrievanceState,
     PauseRequestInput,
-    PendingRequest,
     PositionInput,
     ProgressInput,
     RateInput,
@@ -45,14 +52,9 @@ from core.messages import (
     ResumeInput,
     ReturnVisitInput,
     ReviewInput,
-    Role,
     RulingInput,
-    Stage,
     SubmitResultInput,
-    UnitRef,
 )
-from core.models.catalog import Unit
-from core.models.tickets import Ticket
 from core.vocabulary import FINAL_STAGES, RULED_REQUESTS, ErrorKind, values
 from services.accounts import CurrentUser, actor_for, require_role
 from services.action_inputs import (

@@ -13,8 +13,9 @@ from sqlmodel import Session
 
 from core.guards import Action, citizen_id
 from core.i18n import _
-from core.messages import ActionResult, Channel, RateInput, Rating, Stage
+from core.messages import Channel, Rating, Stage
 from core.models.tickets import Ticket
+from core.payloads import ActionResult, RateInput
 from core.vocabulary import ErrorKind
 from services.accounts import check_tracking_rate, citizen_actor, denied
 from services.actions import ACTIONS

@@ -25,7 +25,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from core.i18n import N_, _
 from core.logsetup import client_address
-from core.messages import ActionResult
+from core.payloads import ActionResult
 from core.vocabulary import ErrorKind
 from services.errors import ServiceError
 from services.temporal import unreachable

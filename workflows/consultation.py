@@ -10,14 +10,8 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from core import guards
-    from core.messages import (
-        ActionResult,
-        ConsultationInput,
-        ConsultationRulingInput,
-        DispatchPlan,
-        PendingRequest,
-        PositionInput,
-    )
+    from core.messages import DispatchPlan, PendingRequest
+    from core.payloads import ActionResult, ConsultationInput, ConsultationRulingInput, PositionInput
     from core.vocabulary import PENDING_CONSULTATION, AuditAction, Detail
     from workflows.patches import RULING_KEEPS_COOPERATING
 

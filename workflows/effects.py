@@ -29,7 +29,8 @@ with workflow.unsafe.imports_passed_through():
     from activities.read_model import ReadModelActivities, RecordEventInput
     from activities.routing import LearnRoutingInput, PlanDispatchInput, ProposeRoutingInput, RoutingActivities
     from core import guards
-    from core.messages import Actor, DispatchPlan, GrievanceState, JoinInput, RoutingProposal, Stage
+    from core.messages import Actor, DispatchPlan, GrievanceState, RoutingProposal, Stage
+    from core.payloads import JoinInput
     from core.vocabulary import AuditAction
     from workflows import search_attributes
 

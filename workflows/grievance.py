@@ -18,7 +18,8 @@ with workflow.unsafe.imports_passed_through():
     import activities.read_model  # noqa: F401
     import activities.routing  # noqa: F401
     from core import guards
-    from core.messages import (
+    from core.messages import GrievanceInput, GrievanceState, PendingRequest, Stage
+    from core.payloads import (
         AcceptInput,
         ActionResult,
         BounceRequestInput,
@@ -26,15 +27,11 @@ with workflow.unsafe.imports_passed_through():
         DispatchInput,
         EscalateInput,
         ExtensionRequestInput,
-        GrievanceInput,
-        GrievanceState,
-        PendingRequest,
         ProgressInput,
         ReassignInput,
         RejectInput,
         ReviewInput,
         RulingInput,
-        Stage,
         SubmitResultInput,
     )
     from core.vocabulary import (

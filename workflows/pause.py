@@ -8,7 +8,8 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from core import guards
-    from core.messages import ActionResult, PauseRequestInput, PendingRequest, ResumeInput, RulingInput
+    from core.messages import PendingRequest
+    from core.payloads import ActionResult, PauseRequestInput, ResumeInput, RulingInput
     from core.vocabulary import PENDING_PAUSE, AuditAction, Detail
 
 

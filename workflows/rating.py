@@ -11,7 +11,8 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from core import guards
-    from core.messages import SYSTEM_ACTOR, ActionResult, Answer, JoinInput, RateInput, Rating, ReturnVisitInput, Stage
+    from core.messages import SYSTEM_ACTOR, Answer, Rating, Stage
+    from core.payloads import ActionResult, JoinInput, RateInput, ReturnVisitInput
     from core.vocabulary import FINAL_STAGES, AuditAction, Detail
 
 WORST_FIRST = (Rating.DISSATISFIED, Rating.BASICALLY_SATISFIED, Rating.SATISFIED)

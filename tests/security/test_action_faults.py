@@ -15,8 +15,8 @@ import pytest
 from sqlmodel import Session, select
 
 from app.main import create_app
-from core.messages import DispatchInput
 from core.models.tickets import TicketEvent
+from core.payloads import DispatchInput
 from services.accounts import issue_token
 from tests.security.faults import settled, until_done
 from tests.web.conftest import WebClient, seed_accounts

@@ -17,13 +17,13 @@ import time
 import pytest
 from temporalio.client import Client
 
-from core.messages import (
+from core.messages import Rating
+from core.payloads import (
     AcceptInput,
     DispatchInput,
     EscalateInput,
     ProgressInput,
     RateInput,
-    Rating,
     ReviewInput,
     SubmitResultInput,
 )

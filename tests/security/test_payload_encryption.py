@@ -23,7 +23,7 @@ from temporalio.worker import Worker
 from activities import build_activities
 from app.main import create_app
 from core.config import Settings
-from core.messages import DispatchInput, Stage
+from core.messages import Stage
 from core.models.tickets import TicketEvent
 from core.payload_codec import (
     ENCRYPTED,
@@ -38,6 +38,7 @@ from core.payload_codec import (
     new_key_text,
     parse_key,
 )
+from core.payloads import DispatchInput
 from tests.temporal_env import TEST_CONVERTER, TEST_PAYLOAD_KEY, start_dev_server
 from tests.utils.catalog import seed_small_catalog
 from tests.web.conftest import Site, seeded, settings  # noqa: F401  (fixtures)

@@ -18,8 +18,9 @@ import pytest
 from temporalio.client import Client, WorkflowExecutionStatus
 
 from core.config import Settings
-from core.messages import Actor, Channel, DispatchInput, GrievanceInput, Role
+from core.messages import Actor, Channel, GrievanceInput, Role
 from core.payload_codec import data_converter
+from core.payloads import DispatchInput
 from tests.utils.net import free_port
 from workflows.grievance import GrievanceWorkflow
 

@@ -11,8 +11,9 @@ from temporalio.exceptions import ApplicationError
 
 from core.config import defaults
 from core.i18n import set_locale
-from core.messages import AcceptInput, Actor, Role
+from core.messages import Actor, Role
 from core.models.users import User
+from core.payloads import AcceptInput
 from services.accounts import actor_for, citizen_actor, load_user
 from services.errors import ServiceError
 from services.updates import refusal, send

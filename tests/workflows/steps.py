@@ -20,15 +20,9 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.converter import decode_typed_search_attributes
 from temporalio.exceptions import ApplicationError
 
-from core.messages import (
-    AcceptInput,
-    Actor,
-    DispatchInput,
-    GrievanceState,
-    ReviewInput,
-    SubmitResultInput,
-)
+from core.messages import Actor, GrievanceState
 from core.models.tickets import Notice, Ticket, TicketEvent
+from core.payloads import AcceptInput, DispatchInput, ReviewInput, SubmitResultInput
 from tests.workflows.conftest import CENTRE, ECOLOGY, TrackedHarness, citizen
 from workflows import search_attributes
 from workflows.grievance import GrievanceWorkflow

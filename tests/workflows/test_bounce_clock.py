@@ -11,7 +11,8 @@ from datetime import timedelta
 
 import pytest
 
-from core.messages import AcceptInput, BounceRequestInput, BounceRulingInput, Stage
+from core.messages import Stage
+from core.payloads import AcceptInput, BounceRequestInput, BounceRulingInput
 from tests.temporal_env import time_skipping_env
 from tests.workflows.conftest import CENTRE, ECOLOGY
 from tests.workflows.steps import actions, advance_to, dispatched, refused, state

@@ -10,8 +10,8 @@ import pytest
 from sqlmodel import Session
 
 from core import calendar_years
-from core.messages import AcceptInput, ExtensionRequestInput, RulingInput
 from core.models.calendar import CalendarDay
+from core.payloads import AcceptInput, ExtensionRequestInput, RulingInput
 from tests.temporal_env import time_skipping_env
 from tests.workflows.conftest import ECOLOGY, SUPERVISOR
 from tests.workflows.steps import accepted, dispatched, events_of, logged, state

@@ -4,7 +4,8 @@ positions stay on the open request (the latest per unit) and in the audit log, a
 
 from __future__ import annotations
 
-from core.messages import ConsultationInput, ConsultationRulingInput, PositionInput, Stage
+from core.messages import Stage
+from core.payloads import ConsultationInput, ConsultationRulingInput, PositionInput
 from tests.workflows.conftest import ECOLOGY, HOUSING, MARKET, SUPERVISOR
 from tests.workflows.steps import accepted, recorded, refused, state, ticket
 from workflows.grievance import GrievanceWorkflow

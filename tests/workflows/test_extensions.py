@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from core.config import Settings
-from core.messages import ExtensionRequestInput, RulingInput
+from core.payloads import ExtensionRequestInput, RulingInput
 from tests.temporal_env import time_skipping_env
 from tests.workflows.conftest import ECOLOGY, SUPERVISOR
 from tests.workflows.steps import accepted, actions, advance_to, recorded, refused, state

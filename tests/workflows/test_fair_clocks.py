@@ -21,8 +21,9 @@ from temporalio.worker import Worker
 from activities import build_activities
 from core import supervision
 from core.config import Settings
-from core.messages import AcceptInput, Checkpoint, DispatchInput, GrievanceState, Stage
+from core.messages import Checkpoint, GrievanceState, Stage
 from core.models.calendar import CalendarDay
+from core.payloads import AcceptInput, DispatchInput
 from tests.temporal_env import start_dev_server, time_skipping_env
 from tests.utils.catalog import seed_small_catalog
 from tests.workflows.conftest import CENTRE, ECOLOGY, HOUSING, TrackedHarness, _idle, make_input

@@ -8,13 +8,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from core.messages import (
-    AcceptInput,
-    BounceRequestInput,
-    BounceRulingInput,
-    ProgressInput,
-    Stage,
-)
+from core.messages import Stage
+from core.payloads import AcceptInput, BounceRequestInput, BounceRulingInput, ProgressInput
 from tests.workflows.conftest import CENTRE, ECOLOGY, HOUSING, MARKET, SUPERVISOR
 from tests.workflows.steps import accepted, actions, attributes, dispatched, recorded, refused, state, ticket
 from workflows.grievance import GrievanceWorkflow

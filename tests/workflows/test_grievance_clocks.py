@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from core.messages import AcceptInput, Colour, ProgressInput, Stage, SubmitResultInput
+from core.messages import Colour, Stage
+from core.payloads import AcceptInput, ProgressInput, SubmitResultInput
 from tests.workflows.conftest import ECOLOGY
 from tests.workflows.steps import (
     accepted,

@@ -9,7 +9,9 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 from temporalio.converter import DataConverter
 
-from core.messages import (
+from core.messages import Stage
+from core.models.catalog import CatalogChangeProposal
+from core.payloads import (
     AcceptInput,
     BounceRequestInput,
     BounceRulingInput,
@@ -17,9 +19,7 @@ from core.messages import (
     ConsultationRulingInput,
     ExtensionRequestInput,
     ProgressInput,
-    Stage,
 )
-from core.models.catalog import CatalogChangeProposal
 from tests.workflows.conftest import CENTRE, ECOLOGY, MARKET, SUPERVISOR
 from tests.workflows.steps import accepted, actions, dispatched, recorded, refused, state, ticket
 from workflows.grievance import GrievanceWorkflow

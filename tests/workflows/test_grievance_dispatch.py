@@ -6,7 +6,8 @@ only what the community access list allows, and an item taken back by a departme
 
 from __future__ import annotations
 
-from core.messages import AcceptInput, DispatchInput, Stage
+from core.messages import Stage
+from core.payloads import AcceptInput, DispatchInput
 from tests.workflows.conftest import CENTRE, EAST_DISPATCH, EAST_URBAN, STREET
 from tests.workflows.steps import actions, attributes, events, received, recorded, refused, state, ticket
 from workflows.grievance import GrievanceWorkflow

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from core.messages import Colour, ExtensionRequestInput, RulingInput, Stage
+from core.messages import Colour, Stage
+from core.payloads import ExtensionRequestInput, RulingInput
 from tests.workflows.conftest import CENTRE, EAST_SUPERVISOR, ECOLOGY, MARKET, SUPERVISOR
 from tests.workflows.steps import accepted, actions, advance_to, attributes, recorded, refused, state, until
 from workflows.grievance import GrievanceWorkflow

@@ -4,22 +4,18 @@ by the update's validator with a typed error, and the workflow state and the aud
 
 from __future__ import annotations
 
-from core.messages import (
+from core.messages import Actor, Outcome, Rating, Role, Stage
+from core.payloads import (
     AcceptInput,
-    Actor,
     BounceRequestInput,
     DispatchInput,
     EscalateInput,
     ExtensionRequestInput,
-    Outcome,
     ProgressInput,
     RateInput,
-    Rating,
     ReassignInput,
     RejectInput,
     ReviewInput,
-    Role,
-    Stage,
     SubmitResultInput,
 )
 from tests.workflows.conftest import CENTRE, EAST_DISPATCH, ECOLOGY, HOUSING, MARKET, STREET, SUPERVISOR

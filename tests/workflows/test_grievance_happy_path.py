@@ -6,18 +6,9 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from core.messages import (
-    AcceptInput,
-    Colour,
-    DispatchInput,
-    ProgressInput,
-    RateInput,
-    Rating,
-    ReviewInput,
-    Stage,
-    SubmitResultInput,
-)
+from core.messages import Colour, Rating, Stage
 from core.models.tickets import Ticket, TicketEvent
+from core.payloads import AcceptInput, DispatchInput, ProgressInput, RateInput, ReviewInput, SubmitResultInput
 from tests.workflows.conftest import CENTRE, ECOLOGY, citizen
 from tests.workflows.steps import finished
 from workflows.grievance import GrievanceWorkflow

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from core.messages import Actor, RateInput, Rating, ReviewInput, Role, Stage, SubmitResultInput
+from core.messages import Actor, Rating, Role, Stage
+from core.payloads import RateInput, ReviewInput, SubmitResultInput
 from tests.workflows.conftest import CENTRE, ECOLOGY
 from tests.workflows.steps import (
     actions,

@@ -4,7 +4,8 @@ both need a reason and end the case without publication.
 
 from __future__ import annotations
 
-from core.messages import RejectInput, Stage
+from core.messages import Stage
+from core.payloads import RejectInput
 from tests.workflows.conftest import CENTRE, EAST_DISPATCH, ECOLOGY, SUPERVISOR
 from tests.workflows.steps import actions, dispatched, events, finished, received, refused, ticket
 from workflows.grievance import GrievanceWorkflow

@@ -19,7 +19,8 @@ from temporalio.client import WorkflowHandle, WorkflowHistory
 from temporalio.converter import DataConverter
 from temporalio.worker import Replayer
 
-from core.messages import (
+from core.messages import GrievanceState, Rating, Stage
+from core.payloads import (
     AcceptInput,
     BounceRequestInput,
     BounceRulingInput,
@@ -27,15 +28,12 @@ from core.messages import (
     ConsultationRulingInput,
     DispatchInput,
     ExtensionRequestInput,
-    GrievanceState,
     PauseRequestInput,
     ProgressInput,
     RateInput,
-    Rating,
     ResumeInput,
     ReviewInput,
     RulingInput,
-    Stage,
     SubmitResultInput,
 )
 from tests.temporal_env import TEST_CONVERTER

@@ -6,15 +6,8 @@ that street, which also scores the department (街道吹哨、部门报到).
 
 from __future__ import annotations
 
-from core.messages import (
-    AcceptInput,
-    Channel,
-    RateInput,
-    Rating,
-    ReviewInput,
-    Stage,
-    SubmitResultInput,
-)
+from core.messages import Channel, Rating, Stage
+from core.payloads import AcceptInput, RateInput, ReviewInput, SubmitResultInput
 from tests.workflows.conftest import CENTRE, EAST_DISPATCH, ECOLOGY, STREET, WEST_STREET
 from tests.workflows.steps import actions, dispatched, finished, rater, recorded, refused, state, submitted
 from workflows.grievance import GrievanceWorkflow

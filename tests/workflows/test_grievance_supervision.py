@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from core.messages import AcceptInput, DispatchInput, EscalateInput, ProgressInput, ReassignInput, Stage
+from core.messages import Stage
+from core.payloads import AcceptInput, DispatchInput, EscalateInput, ProgressInput, ReassignInput
 from tests.workflows.conftest import CENTRE, EAST_DISPATCH, EAST_SUPERVISOR, ECOLOGY, MARKET, SUPERVISOR
 from tests.workflows.steps import (
     accepted,

@@ -18,18 +18,17 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from core.messages import (
+from core.messages import Rating, Stage
+from core.models.tickets import Ticket, TicketEvent
+from core.payloads import (
     AcceptInput,
     DispatchInput,
     EscalateInput,
     ProgressInput,
     RateInput,
-    Rating,
     ReviewInput,
-    Stage,
     SubmitResultInput,
 )
-from core.models.tickets import Ticket, TicketEvent
 from tests.temporal_env import TEST_PAYLOAD_KEY, start_dev_server
 from tests.utils.catalog import seed_small_catalog
 from tests.workflows.conftest import CENTRE, ECOLOGY, SUPERVISOR, citizen, make_input

@@ -6,7 +6,8 @@ complainant has rated, and counts once, with the worst rating and the least conf
 
 from __future__ import annotations
 
-from core.messages import RateInput, Rating, RejectInput, Stage
+from core.messages import Rating, Stage
+from core.payloads import RateInput, RejectInput
 from tests.workflows.conftest import CENTRE, citizen
 from tests.workflows.steps import (
     actions,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from core.messages import PauseRequestInput, ResumeInput, RulingInput, SubmitResultInput
+from core.payloads import PauseRequestInput, ResumeInput, RulingInput, SubmitResultInput
 from tests.workflows.conftest import ECOLOGY, SUPERVISOR
 from tests.workflows.steps import accepted, advance_to, events_of, refused, state
 from workflows.grievance import GrievanceWorkflow

@@ -15,18 +15,8 @@ from sqlmodel import Session
 
 from core.config import Settings
 from core.evaluation import compute_unit_figures
-from core.messages import (
-    AcceptInput,
-    Actor,
-    Channel,
-    RateInput,
-    Rating,
-    ReturnVisitInput,
-    ReviewInput,
-    Role,
-    Stage,
-    SubmitResultInput,
-)
+from core.messages import Actor, Channel, Rating, Role, Stage
+from core.payloads import AcceptInput, RateInput, ReturnVisitInput, ReviewInput, SubmitResultInput
 from tests.workflows.conftest import CENTRE, EAST_DISPATCH, ECOLOGY, STREET
 from tests.workflows.steps import (
     MARGIN,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from core.messages import ExtensionRequestInput, ReviewInput, Role, SubmitResultInput
+from core.messages import Role
+from core.payloads import ExtensionRequestInput, ReviewInput, SubmitResultInput
 from services.accounts import CurrentUser
 from services.tickets import supervision_board
 from tests.workflows.conftest import CENTRE, ECOLOGY
