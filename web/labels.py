@@ -67,6 +67,7 @@ ACTIONS = {
     "return_visit_due": N_("a return visit is due"),
     "return_visited": N_("made the return visit"),
     "return_visit_missed": N_("no return visit within the time limit"),
+    "complainant_joined": N_("another complainant of the same problem joined"),
 }
 CHANNELS = {
     "hotline": N_("Hotline 12345"),
@@ -130,6 +131,7 @@ NOTICES = {
     "wait_reminder": N_("A waiting comes due soon"),
     "wait_overdue": N_("A waiting passed its limit"),
     "return_visit_missed": N_("A return visit was not made in time"),
+    "complainant_joined": N_("Another complainant joined the case"),
 }
 
 

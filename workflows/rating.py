@@ -71,8 +71,7 @@ class RatingUpdates:
             if not new or s.stage in FINAL_STAGES:
                 return
             s.joined.extend(new)
-            await self._fx.record(SYSTEM_ACTOR, AuditAction.COMPLAINANT_JOINED, s.stage,
-                                  f"{len(new)} more complainant(s) reported the same problem",
+            await self._fx.record(SYSTEM_ACTOR, AuditAction.COMPLAINANT_JOINED, s.stage, "、".join(new),
                                   unit_id=s.primary.id if s.primary else None, details={Detail.TICKETS: new})
             if s.primary is not None:
                 await self._fx.notify("complainant_joined", "unit",
