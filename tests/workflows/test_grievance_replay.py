@@ -208,4 +208,6 @@ async def test_stored_final_state_decodes_on_the_current_messages(path: Path):
     (done,) = [e for e in history.events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED]
     payloads = done.workflow_execution_completed_event_attributes.result.payloads
     (final,) = await _converter(path).decode(payloads, [GrievanceState])
-    assert isinstance(final, GrievanceState) and final.stage == Stage.CLOSED and final.checkpoints
+    assert isinstance(final, GrievanceState) and final.ticket_id
+    if final.stage != Stage.MERGED:  # a merged duplicate ends before any clock
+        assert final.stage == Stage.CLOSED and final.checkpoints

@@ -16,7 +16,15 @@ from sqlmodel import Session
 from core.config import Settings
 from core.evaluation import compute_unit_figures
 from core.messages import Actor, Channel, Rating, Role, Stage
-from core.payloads import AcceptInput, RateInput, ReturnVisitInput, ReviewInput, SubmitResultInput
+from core.payloads import (
+    AcceptInput,
+    DispatchInput,
+    RateInput,
+    RejectInput,
+    ReturnVisitInput,
+    ReviewInput,
+    SubmitResultInput,
+)
 from tests.workflows.conftest import CENTRE, EAST_DISPATCH, ECOLOGY, STREET
 from tests.workflows.steps import (
     MARGIN,
@@ -26,11 +34,13 @@ from tests.workflows.steps import (
     finished,
     in_rating,
     rater,
+    received,
     recorded,
     refused,
     state,
     ticket,
 )
+from tests.workflows.test_grievance_replay import _replay_and_store
 from workflows.grievance import GrievanceWorkflow
 
 OPERATOR = Actor(id="u-op", role=Role.OPERATOR, name="话务员", unit_id="centre")
@@ -165,3 +175,27 @@ async def test_a_street_does_not_judge_a_whistle_it_handled_itself(cases):
     assert (final.rating_source, final.street_score, final.return_visit_reason) == ("dispatcher", None, "")
     (rated,) = await recorded(cases, handle.id, "rated")
     assert (rated.role, rated.details["score"]) == ("dispatcher", None)
+
+
+async def test_a_merged_case_called_back_replays(cases):
+    """Issue 18's patched paths, stored: a duplicate merged in (its workflow signals this one), both complainants
+    rate, one without saying whether it is solved, and the unreachable return visit closes the case."""
+    kept = await received(cases, "2026-1130-900018")
+    duplicate = await received(cases, "2026-1130-900019")
+    await duplicate.execute_update(GrievanceWorkflow.reject,
+                                   RejectInput(actor=CENTRE, reason="同一饭店", duplicate_of=kept.id))
+    await kept.execute_update(GrievanceWorkflow.dispatch, DispatchInput(actor=CENTRE, item_code="MK-001",
+                                                                        primary_unit_id="dept-ecology"))
+    await kept.execute_update(GrievanceWorkflow.accept, AcceptInput(actor=ECOLOGY))
+    await kept.execute_update(GrievanceWorkflow.submit_result, SubmitResultInput(actor=ECOLOGY, summary="已整改"))
+    await kept.execute_update(GrievanceWorkflow.review, ReviewInput(actor=CENTRE, approve=True))
+    await kept.execute_update(GrievanceWorkflow.rate, RateInput(actor=rater(duplicate), rating=Rating.SATISFIED,
+                                                                resolved=True))
+    await kept.execute_update(GrievanceWorkflow.rate, RateInput(actor=rater(kept), rating=Rating.SATISFIED))
+    assert (await state(kept)).return_visit_reason == "unconfirmed"
+    await kept.execute_update(GrievanceWorkflow.return_visit, ReturnVisitInput(actor=OPERATOR, reached=False))
+    final = await finished(cases, kept)
+    assert (final.stage, final.joined, final.resolved) == (Stage.CLOSED, [duplicate.id], None)
+    await finished(cases, duplicate)
+    await _replay_and_store(kept, "merged_case_called_back")
+    await _replay_and_store(duplicate, "merged_duplicate")
