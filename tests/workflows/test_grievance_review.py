@@ -67,7 +67,7 @@ async def test_whistle_case_is_reviewed_and_rated_by_the_street_that_whistled(ca
     (approved,) = await recorded(cases, handle.id, "review_approved")
     assert (approved.actor_id, approved.role) == (STREET.id, "street")
     (rated,) = await recorded(cases, handle.id, "rated")
-    assert rated.details == {"rating": "basically_satisfied", "source": "street", "score": 85}
+    assert rated.details == {"rating": "basically_satisfied", "source": "street", "score": 85, "resolved": None}
     assert rated.unit_id == "dept-ecology"  # the score counts for the department that handled it
 
 
