@@ -87,6 +87,7 @@ def test_walk_one_grievance_from_intake_to_rating(browser, live_site, artifacts_
     handler.click('form[action$="/progress"] button')
     handler.wait_for_load_state()
     handler.fill('form[action$="/submit"] textarea[name="summary"]', "已加装油烟净化器，复测达标")
+    handler.select_option('form[action$="/submit"] select[name="outcome"]', "resolved")  # nothing is preselected
     shot(handler, "05-handler-case-page")
     handler.click('form[action$="/submit"] button')
     handler.wait_for_load_state()
@@ -114,6 +115,7 @@ def test_walk_one_grievance_from_intake_to_rating(browser, live_site, artifacts_
     # 6. The citizen rates on the tracking page (still without JavaScript).
     citizen.goto(f"/track?ticket={ticket_id}&secret={secret}")
     citizen.check('input[name="rating"][value="satisfied"]')
+    citizen.check('input[name="resolved"][value="yes"]')  # the complainant confirms it (no return visit needed)
     citizen.fill('textarea[name="comment"]', "处理及时，谢谢")
     shot(citizen, "09-citizen-tracking")
     citizen.click("form.rate button")
