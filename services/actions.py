@@ -100,7 +100,7 @@ def _dispatch(body: DispatchIn, actor: Actor, ticket: Ticket, session: Session) 
 
 def _merge(body: MergeIn, actor: Actor, ticket: Ticket, session: Session) -> RejectInput:
     target = session.get(Ticket, body.duplicate_of)
-    if target is None or target.id == ticket.id:
+    if target is None:
         raise ServiceError(ErrorKind.BAD_INPUT, _("Give the number of an existing ticket to merge into."))
     if target.stage in values(FINAL_STAGES):  # its complainant could no longer follow it, be told or rate
         raise ServiceError(ErrorKind.WRONG_STATE,

@@ -79,7 +79,8 @@ async def test_one_grievance_through_the_api(api, tokens):
     assert masked["complainant_phone"] == "13812345678"  # supervisors see contacts too
     wrong_secret = await api.post(f"/api/v1/track/{ticket_id}/rating", json={"secret": "x", "rating": "satisfied"})
     assert wrong_secret.status_code == 403  # the tracking page's rule (services.tracking): a logged refusal
-    rated = await api.post(f"/api/v1/track/{ticket_id}/rating", json={"secret": secret, "rating": "satisfied"})
+    rated = await api.post(f"/api/v1/track/{ticket_id}/rating",
+                           json={"secret": secret, "rating": "satisfied", "resolved": True})
     assert rated.json()["stage"] == "closed"
     await until(api, ticket_id, lambda t: t.published)
 

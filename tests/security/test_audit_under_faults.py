@@ -99,7 +99,8 @@ async def test_a_workflow_task_that_times_out_after_its_first_audit_write_leaves
     with sqlite3.connect(stack.settings.data_dir / "read-model.db") as db:
         db.execute(SLOW_CLOSED_INSERT)
     rating = asyncio.create_task(until_done(handle, GrievanceWorkflow.rate,
-                                            RateInput(actor=citizen(ticket_id), rating=Rating.SATISFIED),
+                                            RateInput(actor=citizen(ticket_id), rating=Rating.SATISFIED,
+                                                      resolved=True),
                                             f"{ticket_id}-rate", deadline))
     await stack.worker.busy_for(1.0)  # "rated" is committed; the worker is inside the "closed" insert
     stack.worker.signal(signal.SIGSTOP)

@@ -41,7 +41,8 @@ async def test_board_and_typical_cases_show_no_personal_data(site):  # noqa: F81
     assert (await dispatcher.act(ticket_id, "review", decision="approve")).status_code == 303
     track = f"/track?ticket={ticket_id}&secret={secret}"
     citizen = site.client()
-    await citizen.submit(f"/track/{ticket_id}/rate", {"secret": secret, "rating": "satisfied"}, form_page=track)
+    await citizen.submit(f"/track/{ticket_id}/rate", {"secret": secret, "rating": "satisfied", "resolved": "yes"},
+                         form_page=track)
     ticket = await site.wait_for(ticket_id, lambda t: t.published)
 
     board = (await site.client().get("/board")).text

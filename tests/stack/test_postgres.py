@@ -82,7 +82,7 @@ async def test_a_whole_case_writes_its_read_model_to_postgres(pg_engine, pg_url)
                 await handle.execute_update(GrievanceWorkflow.submit_result, SubmitResultInput(handler, "已整改"))
                 await handle.execute_update(GrievanceWorkflow.review, ReviewInput(dispatcher, True))
                 await handle.execute_update(GrievanceWorkflow.rate, RateInput(
-                    Actor(id=f"citizen:{ticket_id}", role=Role.CITIZEN), Rating.SATISFIED))
+                    Actor(id=f"citizen:{ticket_id}", role=Role.CITIZEN), Rating.SATISFIED, resolved=True))
                 for _ in range(100):
                     with Session(pg_engine) as session:
                         ticket = session.get(Ticket, ticket_id)

@@ -35,7 +35,7 @@ async def test_loop_from_public_form_to_the_public_board(site):
     citizen = site.client()
     track = await citizen.get(f"/track?ticket={ticket_id}&secret={secret}")
     assert track.status_code == 200 and 'name="rating"' in track.text
-    rating = {"secret": secret, "rating": "satisfied", "comment": "谢谢"}
+    rating = {"secret": secret, "rating": "satisfied", "resolved": "yes", "comment": "谢谢"}
     rated = await citizen.submit(f"/track/{ticket_id}/rate", rating,
                                  form_page=f"/track?ticket={ticket_id}&secret={secret}")
     assert rated.status_code == 303

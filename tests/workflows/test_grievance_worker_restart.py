@@ -110,7 +110,7 @@ async def test_killed_worker_loses_and_duplicates_nothing(dev_env, engine, tmp_p
                                     SubmitResultInput(actor=ECOLOGY, summary="已加装油烟净化器"))
         await handle.execute_update(GrievanceWorkflow.review, ReviewInput(actor=CENTRE, approve=True))
         await handle.execute_update(GrievanceWorkflow.rate,
-                                    RateInput(actor=citizen(handle.id), rating=Rating.SATISFIED))
+                                    RateInput(actor=citizen(handle.id), rating=Rating.SATISFIED, resolved=True))
         final = await asyncio.wait_for(handle.result(), 60)
 
     assert final.stage == Stage.CLOSED
