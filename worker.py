@@ -27,6 +27,7 @@ from core.temporal import TemporalUnreachable, connect, exit_now
 from services.intake import start_pending
 from workflows.evaluation import MonthlyEvaluationWorkflow, ensure_monthly_schedule
 from workflows.grievance import GrievanceWorkflow
+from workflows.hotline_import import HotlineImportWorkflow
 
 log = logging.getLogger("worker")
 OUTBOX_SWEEP_SECONDS = 15
@@ -45,7 +46,7 @@ async def run_worker(stop: asyncio.Event) -> None:
         worker = Worker(
             client,
             task_queue=settings.temporal_task_queue,
-            workflows=[GrievanceWorkflow, MonthlyEvaluationWorkflow],
+            workflows=[GrievanceWorkflow, MonthlyEvaluationWorkflow, HotlineImportWorkflow],
             activities=build_activities(engine, settings),
             activity_executor=executor,
             graceful_shutdown_timeout=timedelta(seconds=20),

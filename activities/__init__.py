@@ -14,12 +14,14 @@ from core.config import Settings
 def build_activities(engine: Engine, settings: Settings) -> list:
     from activities.deadlines import DeadlineActivities
     from activities.evaluation import evaluation_activities
+    from activities.hotline_import import HotlineImportActivities
     from activities.notices import NoticeActivities
     from activities.publication import PublicationActivities
     from activities.read_model import ReadModelActivities
     from activities.routing import RoutingActivities
 
     deadlines = DeadlineActivities(engine, settings)
+    hotline_import = HotlineImportActivities(engine, settings)
     notices = NoticeActivities(engine)
     publication = PublicationActivities(engine)
     read_model = ReadModelActivities(engine)
@@ -35,4 +37,6 @@ def build_activities(engine: Engine, settings: Settings) -> list:
         routing.plan_dispatch,
         routing.learn_routing,
         *evaluation_activities(engine, settings),
+        hotline_import.file_import_batch,
+        hotline_import.finish_import,
     ]

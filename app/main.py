@@ -17,7 +17,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from api import open311
 from api.errors import json_error
 from api.routes import catalog as catalog_api
-from api.routes import health, tickets
+from api.routes import health, imports, tickets
 from core.config import Settings, get_settings
 from core.db import get_engine
 from core.files import make_private
@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None, *, engine=None, temporal_client
     app.include_router(health.router)
     app.include_router(open311.router)
     app.add_exception_handler(open311.Open311Error, open311.open311_error_handler)
+    app.include_router(imports.router)  # before tickets: /tickets/bulk is not a ticket number
     app.include_router(tickets.router)
     app.include_router(catalog_api.router)
     # innermost: a refused body is answered in the surface's format and the user's language

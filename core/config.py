@@ -112,6 +112,11 @@ class Settings(BaseSettings):
     # approves): reason codes, comma-separated; default Linyi's eight (labels in core.evaluation.corrections).
     unreasonable_reasons: str = ("outside_jurisdiction,litigation_or_petition,unlawful,secrets,untrue,unreasonable,"
                                  "hearing_unreasonable,malicious")
+    # Bulk hotline imports (services.import_jobs): at most this many rows per file, checked whole in the
+    # request; the worker files them in batches of this size, this many calls of a batch at once.
+    hotline_import_max_rows: int = Field(20_000, ge=1)
+    hotline_import_batch: int = Field(100, ge=1, le=1000)
+    hotline_import_concurrency: int = Field(8, ge=1, le=64)
 
     @field_validator("trusted_proxies")
     @classmethod

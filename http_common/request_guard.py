@@ -23,7 +23,7 @@ from services.intake import BULK_MAX_BYTES
 
 Refuse = Callable[[Request, ServiceError], Awaitable[Response]]
 PHOTO_FORMS = ("/report", "/intake/hotline", "/whistle")
-FILE_IMPORTS = ("/api/v1/tickets/bulk", "/admin/catalog/import")
+FILE_IMPORTS = ("/api/v1/tickets/bulk", "/intake/imports", "/admin/catalog/import")
 CODEC = "/codec/"  # the Temporal UI sends a case's payloads in batches (web.routes.codec)
 
 

@@ -30,7 +30,7 @@ COLUMNS = {
     "保密 confidential": "confidential",
 }
 REQUIRED = ("call_id", "received_at", "description")
-MAX_ROWS = 5000
+MAX_ROWS = 20_000  # the default of Settings.hotline_import_max_rows
 MAX_DESCRIPTION = 4000
 
 
@@ -45,6 +45,7 @@ class HotlineRecord:
     name: str = ""
     phone: str = ""
     confidential: bool = False
+    row: int = 0  # its row in the file, as Problem counts
 
 
 @dataclass
@@ -69,7 +70,7 @@ def decode(data: bytes) -> str:
     raise ValueError("the file is neither UTF-8 nor GBK text")
 
 
-def parse(session: Session, data: bytes, tz: str = "Asia/Shanghai") -> ImportReport:
+def parse(session: Session, data: bytes, tz: str = "Asia/Shanghai", max_rows: int = MAX_ROWS) -> ImportReport:
     report = ImportReport()
     try:
         text = decode(data)
@@ -92,8 +93,8 @@ def parse(session: Session, data: bytes, tz: str = "Asia/Shanghai") -> ImportRep
     streets = {u.id for u in session.exec(select(Unit).where(col(Unit.kind).in_(("street", "township"))))}
     seen: dict[str, int] = {}
     for index, row in enumerate(reader, start=2):
-        if index - 1 > MAX_ROWS:
-            report.problems.append(Problem(index, "", f"at most {MAX_ROWS} records per file"))
+        if index - 1 > max_rows:
+            report.problems.append(Problem(index, "", f"at most {max_rows} records per file"))
             break
         values = {name: (row.get(source) or "").strip() for name, (source, _h) in by_field.items()}
         problems = _check(values, index, streets, seen, tz)
@@ -104,7 +105,7 @@ def parse(session: Session, data: bytes, tz: str = "Asia/Shanghai") -> ImportRep
                 description=values["description"], address=values.get("address", ""),
                 street_id=values.get("street_id") or None, category=values.get("category", ""),
                 name=values.get("name", ""), phone=values.get("phone", ""),
-                confidential=values.get("confidential", "").lower() in ("1", "true", "是", "yes"),
+                confidential=values.get("confidential", "").lower() in ("1", "true", "是", "yes"), row=index,
             ))
     if not report.records and not report.problems:
         report.problems.append(Problem(2, "", "the file has no records"))

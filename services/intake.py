@@ -16,38 +16,26 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from pydantic import TypeAdapter
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
-from temporalio.api.common.v1 import WorkflowExecution
-from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from core import catalog
 from core.catalog import CATEGORY_LABELS
 from core.config import Settings
 from core.i18n import _
+from core.intake_outbox import next_ticket_id, start_intake, store_intake  # noqa: F401  (next_ticket_id: re-exported)
 from core.messages import Actor, Attachment, Channel, Complainant, GrievanceInput, Role
-from core.models.tickets import Intake, TicketCounter
+from core.models.tickets import Intake
 from core.vocabulary import TERRITORIAL_KINDS, ErrorKind
 from services.errors import ServiceError
 from services.platform import Platform
 from services.temporal import unreachable
-from workflows.grievance import GrievanceWorkflow
 
 log = logging.getLogger(__name__)
-_PAYLOAD = TypeAdapter(GrievanceInput)
 OUTBOX_GRACE = timedelta(seconds=10)  # a fresh row is still being started by its own request
-INTAKE_MEMO = "intake_key"
-MAX_RENUMBERING = 10_000
 
 
 FORM_MIN_DESCRIPTION = 5  # a console form typed by hand: a few characters are a stray submit, not a grievance
@@ -192,20 +180,6 @@ def check_secret(settings: Settings, ticket_id: str, secret: str) -> bool:
     return hmac.compare_digest(tracking_secret(settings, ticket_id).encode(), given)
 
 
-def next_ticket_id(engine: Engine, now: datetime, tz: str) -> str:
-    day = now.astimezone(ZoneInfo(tz)).date()
-    insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
-    stmt = (
-        insert(TicketCounter)
-        .values(day=day, last=1)
-        .on_conflict_do_update(index_elements=["day"], set_={"last": TicketCounter.last + 1})
-        .returning(TicketCounter.last)
-    )
-    with engine.begin() as conn:
-        number = conn.execute(stmt).scalar_one()
-    return f"{day:%Y-%m%d}-{number:06d}"
-
-
 async def submit(platform: Platform, make_input, idempotency_key: str) -> Receipt:
     """Store, then start. `make_input(ticket_id) -> GrievanceInput`. Temporal is asked only when a start is
     needed, so a repeated key answers even while it is down; a start that fails stays in the outbox."""
@@ -224,89 +198,7 @@ async def submit(platform: Platform, make_input, idempotency_key: str) -> Receip
 
 def _store(engine: Engine, settings: Settings, make_input, key: str) -> tuple[Intake, bool]:
     """The outbox row for `key`: the earlier one, or a new one under a fresh ticket number."""
-    with Session(engine) as session:
-        existing = session.exec(select(Intake).where(Intake.idempotency_key == key)).first()
-    for _attempt in range(MAX_RENUMBERING):
-        if existing is not None:
-            return existing, False
-        ticket_id = next_ticket_id(engine, datetime.now(UTC), settings.timezone)
-        grievance: GrievanceInput = make_input(ticket_id)
-        row = Intake(idempotency_key=key, ticket_id=ticket_id, payload=_PAYLOAD.dump_python(grievance, mode="json"),
-                     created_at=datetime.now(UTC))
-        try:
-            with Session(engine) as session:
-                session.add(row)
-                session.commit()
-                session.refresh(row)
-            return row, True
-        except IntegrityError:  # the same key raced in from a parallel request, or the number is taken
-            with Session(engine) as session:
-                existing = session.exec(select(Intake).where(Intake.idempotency_key == key)).first()
-    raise RuntimeError(f"no free ticket number for intake {key!r} after {MAX_RENUMBERING} tries")
-
-
-async def start_intake(client: Client, engine: Engine, task_queue: str, row: Intake, tz: str = "Asia/Shanghai"
-                       ) -> str:
-    """Starts the row's workflow and returns the ticket number it runs under.
-
-    The workflow carries its intake key in its memo. A number already used by another grievance (the
-    counter was reset while Temporal kept its data) is never reused: the intake gets the next number.
-    """
-    for _attempt in range(MAX_RENUMBERING):
-        try:
-            await client.start_workflow(
-                GrievanceWorkflow.run,
-                _PAYLOAD.validate_python(row.payload),
-                id=row.ticket_id,
-                task_queue=task_queue,
-                memo={INTAKE_MEMO: row.idempotency_key},
-                id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            )
-        except WorkflowAlreadyStartedError:
-            if not await _started_by(client, row):
-                log.error("ticket number %s belongs to another grievance; renumbering intake %s", row.ticket_id, row.id)
-                row = await asyncio.to_thread(_renumber, engine, row, tz)
-                continue
-        await asyncio.to_thread(_mark_started, engine, row.id)
-        return row.ticket_id
-    raise RuntimeError(f"no free ticket number for intake {row.id} after {MAX_RENUMBERING} tries")
-
-
-async def _started_by(client: Client, row: Intake) -> bool:
-    """Whether the running or closed workflow with this number was started for this intake."""
-    response = await client.workflow_service.describe_workflow_execution(
-        DescribeWorkflowExecutionRequest(namespace=client.namespace,
-                                         execution=WorkflowExecution(workflow_id=row.ticket_id))
-    )
-    payload = response.workflow_execution_info.memo.fields.get(INTAKE_MEMO)
-    if payload is None:
-        return True  # started before intake keys were kept in the memo: it is this intake's own
-    try:
-        (key,) = await client.data_converter.decode([payload], [str])  # the memo is encrypted like every payload
-    except KeyError:
-        return False  # a memo not encrypted with our key was not written by our intake
-    return key == row.idempotency_key
-
-
-def _mark_started(engine: Engine, intake_id: int) -> None:
-    with Session(engine) as session:
-        stored = session.get(Intake, intake_id)
-        stored.started = True
-        session.add(stored)
-        session.commit()
-
-
-def _renumber(engine: Engine, row: Intake, tz: str) -> Intake:
-    ticket_id = next_ticket_id(engine, datetime.now(UTC), tz)
-    with Session(engine) as session:
-        stored = session.get(Intake, row.id)
-        stored.ticket_id = ticket_id
-        stored.payload = {**stored.payload, "ticket_id": ticket_id}
-        session.add(stored)
-        session.commit()
-        session.refresh(stored)
-        return stored
+    return store_intake(engine, settings.timezone, make_input, key)
 
 
 async def start_pending(client: Client, engine: Engine, settings: Settings, task_queue: str | None = None) -> int:
@@ -329,47 +221,6 @@ def _unstarted(engine: Engine) -> list[Intake]:
 
 
 
-# ---- hotline call logs in bulk (12345 exports) ----
+# ---- hotline call logs in bulk (12345 exports): filed by the worker, see services.import_jobs ----
 
 BULK_MAX_BYTES = 5 * 1024 * 1024
-
-
-@dataclass
-class BulkReceipt:
-    tickets: dict[str, str]  # call_id -> ticket number
-    filed: int
-
-    @property
-    def already_filed(self) -> int:
-        return len(self.tickets) - self.filed
-
-
-async def file_hotline_records(platform: Platform, reporter: Actor, data: bytes) -> BulkReceipt:
-    """Validates the whole file first (row and column of every problem), then files each call once."""
-    from services.hotline_import import parse
-
-    check_channel(reporter.role, Channel.HOTLINE)
-    if len(data) > BULK_MAX_BYTES:
-        raise ServiceError(ErrorKind.BAD_INPUT, _("The file is larger than 5 MB."))
-
-    settings = platform.settings
-
-    def read():
-        with Session(platform.engine) as session:
-            return parse(session, data, settings.timezone)
-
-    report = await asyncio.to_thread(read)
-    if report.problems:
-        lines = "; ".join(f"row {p.row} {p.column}: {p.message}".replace("row 0 : ", "") for p in report.problems[:50])
-        raise ServiceError(ErrorKind.BAD_INPUT, _("The file was not imported: %(problems)s", problems=lines), lines)
-    tickets, filed = {}, 0
-    for record in report.records:
-        request = IntakeRequest(
-            Channel.HOTLINE, reporter, record.description, address=record.address, category_hint=record.category,
-            street_id=record.street_id, complainant=Complainant(name=record.name, phone=record.phone),
-            confidential=record.confidential, received_at=record.received_at)
-        make_input = lambda ticket_id, r=request: r.grievance(ticket_id, settings)  # noqa: E731
-        receipt = await submit(platform, make_input, f"hotline:{record.call_id}")
-        tickets[record.call_id] = receipt.ticket_id
-        filed += receipt.created
-    return BulkReceipt(tickets, filed)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, case, cast, false, literal, or_, true
+from sqlalchemy import String, case, cast, false, func, literal, or_, true
 from sqlmodel import Session, col, select
 
 from core.config import Settings
@@ -55,6 +55,21 @@ def paginate(session: Session, stmt, page: int) -> Page:
     page = max(1, page)
     rows = list(session.exec(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all())
     return Page(rows[:PAGE_SIZE], page, len(rows) > PAGE_SIZE)
+
+
+class Bounded(list):
+    """The first PAGE_SIZE rows of a list that has no pages (the oldest requests first), and how many more wait:
+    the page says so, and they move up as the shown ones are handled."""
+
+    more: int = 0
+
+
+def bounded(session: Session, stmt) -> Bounded:
+    """At most two queries: the rows, and their count only when the first page is full."""
+    rows = Bounded(session.exec(stmt.limit(PAGE_SIZE)).all())
+    if len(rows) == PAGE_SIZE:
+        rows.more = session.exec(select(func.count()).select_from(stmt.order_by(None).subquery())).one() - PAGE_SIZE
+    return rows
 
 
 def _listed(column, unit_id: str):
@@ -114,16 +129,23 @@ def can_view(user: CurrentUser, ticket: Ticket, settings: Settings) -> bool:
 
 
 def dispatch_queue(session: Session, user: CurrentUser, page: int) -> Page:
-    stmt = (select(Ticket).where(Ticket.stage == Stage.RECEIVED.value, Ticket.dispatch_owner_id == user.unit_id)
+    return paginate(session, dispatch_stmt(user), page)
+
+
+def dispatch_stmt(user: CurrentUser):
+    """Oldest first, read in order from ix_tickets_owner_stage_received."""
+    return (select(Ticket).where(Ticket.dispatch_owner_id == user.unit_id, Ticket.stage == Stage.RECEIVED.value)
             .order_by(Ticket.received_at))
-    return paginate(session, stmt, page)
 
 
-def bounce_requests(session: Session, user: CurrentUser) -> list[Ticket]:
-    stmt = (select(Ticket).where(col(Ticket.stage).in_(OPEN), Ticket.pending_request == "bounce",
-                                 Ticket.dispatch_owner_id == user.unit_id)
-            .order_by(Ticket.updated_at).limit(PAGE_SIZE))
-    return list(session.exec(stmt).all())
+def bounce_requests(session: Session, user: CurrentUser) -> Bounded:
+    return bounded(session, _bounces(user))
+
+
+def _bounces(user: CurrentUser):
+    return (select(Ticket).where(Ticket.pending_request == "bounce", Ticket.dispatch_owner_id == user.unit_id,
+                                 col(Ticket.stage).in_(OPEN))
+            .order_by(Ticket.updated_at, Ticket.id))  # ix_tickets_pending_owner
 
 
 def _judges_own_work():
@@ -134,20 +156,24 @@ def _judges_own_work():
         Ticket.primary_unit_id == Ticket.whistle_unit_id, listed)
 
 
-def review_queue(session: Session, user: CurrentUser, settings: Settings) -> list[Ticket]:
+def review_queue(session: Session, user: CurrentUser, settings: Settings) -> Bounded:
     """Results to review, and whistles to rate that their own street handled."""
+    return bounded(session, _reviews(user, settings))
+
+
+def _reviews(user: CurrentUser, settings: Settings):
     others = or_(Ticket.channel != Channel.WHISTLE.value, col(Ticket.whistle_unit_id).is_(None))
     stmt = select(Ticket).where(or_((Ticket.stage == Stage.REVIEW.value) & or_(others, _judges_own_work()),
                                     (Ticket.stage == Stage.RATING.value) & _judges_own_work()))
     if user.unit_id != settings.centre_unit_id:
         stmt = stmt.where(Ticket.dispatch_owner_id == user.unit_id)
-    return list(session.exec(stmt.order_by(Ticket.submitted_at).limit(PAGE_SIZE)).all())
+    return stmt.order_by(Ticket.submitted_at, Ticket.id)
 
 
-def inbox_new(session: Session, user: CurrentUser) -> list[Ticket]:
+def inbox_new(session: Session, user: CurrentUser) -> Bounded:
     stmt = (select(Ticket).where(Ticket.stage == Stage.DISPATCHED.value, Ticket.primary_unit_id == user.unit_id)
-            .order_by(Ticket.accept_deadline).limit(PAGE_SIZE))
-    return list(session.exec(stmt).all())
+            .order_by(Ticket.accept_deadline))  # ix_tickets_unit_stage_accept
+    return bounded(session, stmt)
 
 
 def inbox_working(session: Session, user: CurrentUser, page: int) -> Page:
@@ -173,6 +199,10 @@ def whistles(session: Session, street_id: str | None, page: int) -> Page:
 
 def supervision_board(session: Session, user: CurrentUser, page: int, now: datetime | None = None) -> Page:
     """Stalled and overdue cases, the most urgent first: overdue, red, yellow, then nearest deadline."""
+    return paginate(session, supervision_stmt(user, now), page)
+
+
+def supervision_stmt(user: CurrentUser, now: datetime | None = None):
     now = now or datetime.now(UTC)
     stalled = or_(
         Ticket.overdue == True,  # noqa: E712
@@ -187,17 +217,16 @@ def supervision_board(session: Session, user: CurrentUser, page: int, now: datet
     stmt = select(Ticket).where(col(Ticket.stage).in_(OPEN), stalled)
     if not user.is_city_level:
         stmt = stmt.where(Ticket.district_id == user.district_id)
-    stmt = stmt.order_by(col(Ticket.overdue).desc(), COLOUR_RANK, col(Ticket.closure_deadline).is_(None),
+    return stmt.order_by(col(Ticket.overdue).desc(), COLOUR_RANK, col(Ticket.closure_deadline).is_(None),
                          Ticket.closure_deadline, Ticket.received_at)
-    return paginate(session, stmt, page)
 
 
-def supervision_requests(session: Session, user: CurrentUser) -> list[Ticket]:
+def supervision_requests(session: Session, user: CurrentUser) -> Bounded:
     stmt = select(Ticket).where(col(Ticket.stage).in_(OPEN),
                                 col(Ticket.pending_request).in_(RULED_REQUESTS))
     if not user.is_city_level:
         stmt = stmt.where(Ticket.district_id == user.district_id)
-    return list(session.exec(stmt.order_by(Ticket.updated_at).limit(PAGE_SIZE)).all())
+    return bounded(session, stmt.order_by(Ticket.updated_at))
 
 
 def published_cases(session: Session, page: int) -> Page:
@@ -355,8 +384,7 @@ def work_queue(session: Session, settings: Settings, user: CurrentUser, name: st
         return supervision_board(session, user, page)
     if name == "return_visits":
         return return_visit_queue(session, page)
-    rows = bounce_requests(session, user) if name == "bounces" else review_queue(session, user, settings)
-    return Page(rows, 1, False)
+    return paginate(session, _bounces(user) if name == "bounces" else _reviews(user, settings), page)
 
 
 def visible_tickets(session: Session, settings: Settings, user: CurrentUser, *, stages: list[str] | None = None,

@@ -14,13 +14,13 @@ from fastapi.staticfiles import StaticFiles
 
 from services.errors import ServiceError
 from web.auth import LoginRequired
-from web.routes import auth, cases, evaluation, intake, public, work
+from web.routes import auth, cases, evaluation, imports, intake, public, work
 from web.routes.common import see_other
 from web.templating import render
 
 HERE = Path(__file__).resolve().parent
 router = APIRouter(include_in_schema=False)
-for module in (public, auth, intake, work, cases, evaluation):
+for module in (public, auth, intake, imports, work, cases, evaluation):
     router.include_router(module.router)
 
 

@@ -38,7 +38,10 @@ from services.uploads import store
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 
 MAX_WINDOW = timedelta(days=90)
-MAX_LIST = 1000
+# GeoReport v2's paging extension: a list comes in pages, never as the whole 90-day window at once.
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+MAX_PAGE = 100_000
 CLOSED_STAGES = values(FINAL_STAGES)
 STREET_ATTRIBUTE = "street"
 
@@ -189,38 +192,68 @@ def token_lookup(name: str, session: SessionDep) -> Response:
     return render(fmt, "requests", [{"service_request_id": intake.ticket_id, "token": token}])
 
 
-@router.get("/requests.{fmt}", summary="Query service requests")
+@router.get("/requests.{fmt}", summary="Query service requests",
+            description="GeoReport v2 filters plus the paging extension: `page` (from 1) and `page_size` "
+                        f"(default {PAGE_SIZE}, at most {MAX_PAGE_SIZE}); newest first. A `Link: <...>; "
+                        'rel="next"` header points to the next page while there is one.')
 def list_requests(fmt: str, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     fmt = fmt_of(fmt)
-    params = request.query_params
+    page, size = _paging(request.query_params)
+    # Newest first, then id: pages never overlap; served by ix_tickets_received_id.
+    stmt = _filtered(request.query_params).order_by(col(Ticket.received_at).desc(), col(Ticket.id).desc())
+    rows = list(session.exec(stmt.offset((page - 1) * size).limit(size + 1)).all())
+    more, rows = len(rows) > size, rows[:size]
+    units, items = _unit_names(session, rows), _requested_names(session, rows)
+    response = render(fmt, "requests", [_request_view(t, units, items, settings.timezone) for t in rows])
+    if more:
+        following = request.url.include_query_params(page=page + 1, page_size=size)
+        response.headers["Link"] = f'<{following}>; rel="next"'
+    return response
+
+
+def _paging(params) -> tuple[int, int]:
+    """`page` (1-based) and `page_size`, the GeoReport v2 paging extension; a bad value is a 400."""
+    page = _whole_number(params.get("page"), "page", 1, MAX_PAGE)
+    size = _whole_number(params.get("page_size"), "page_size", PAGE_SIZE, MAX_PAGE_SIZE)
+    return page, size
+
+
+def _whole_number(raw: str | None, name: str, default: int, highest: int) -> int:
+    if raw is None or raw == "":
+        return default
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= highest:
+        raise Open311Error(400, f"{name} must be a whole number from 1 to {highest}")
+    return int(raw)
+
+
+def _filtered(params):
+    """The GeoReport v2 filters: ids, or a window of at most 90 days (the last 90 by default) with service
+    codes and status."""
     stmt = select(Ticket).where(Ticket.confidential == False)  # noqa: E712
     ids = [i.strip() for i in (params.get("service_request_id") or "").split(",") if i.strip()]
     if ids:
         if len(ids) > 100:
             raise Open311Error(400, "at most 100 service_request_id values")
-        stmt = stmt.where(col(Ticket.id).in_(ids))
-    else:
-        end = date_param(params.get("end_date"), "end_date") or datetime.now(UTC)
-        start = date_param(params.get("start_date"), "start_date") or end - MAX_WINDOW
-        if start > end:
-            raise Open311Error(400, "start_date is after end_date")
-        if end - start > MAX_WINDOW:
-            raise Open311Error(400, "the window between start_date and end_date is at most 90 days")
-        stmt = stmt.where(Ticket.received_at >= start, Ticket.received_at <= end)
-        if params.get("service_code"):
-            # The dispatcher's item once dispatched; until then the one the client asked for.
-            codes = params["service_code"].split(",")
-            stmt = stmt.where(or_(col(Ticket.item_code).in_(codes),
-                                  col(Ticket.item_code).is_(None) & col(Ticket.requested_item_code).in_(codes)))
-        status = params.get("status")
-        if status:
-            if status not in ("open", "closed"):
-                raise Open311Error(400, "status must be open or closed")
-            closed = col(Ticket.stage).in_(CLOSED_STAGES)
-            stmt = stmt.where(closed if status == "closed" else ~closed)
-    rows = session.exec(stmt.order_by(col(Ticket.received_at).desc()).limit(MAX_LIST)).all()
-    units, items = _unit_names(session, rows), _requested_names(session, rows)
-    return render(fmt, "requests", [_request_view(t, units, items, settings.timezone) for t in rows])
+        return stmt.where(col(Ticket.id).in_(ids))
+    end = date_param(params.get("end_date"), "end_date") or datetime.now(UTC)
+    start = date_param(params.get("start_date"), "start_date") or end - MAX_WINDOW
+    if start > end:
+        raise Open311Error(400, "start_date is after end_date")
+    if end - start > MAX_WINDOW:
+        raise Open311Error(400, "the window between start_date and end_date is at most 90 days")
+    stmt = stmt.where(Ticket.received_at >= start, Ticket.received_at <= end)
+    if params.get("service_code"):
+        # The dispatcher's item once dispatched; until then the one the client asked for.
+        codes = params["service_code"].split(",")
+        stmt = stmt.where(or_(col(Ticket.item_code).in_(codes),
+                              col(Ticket.item_code).is_(None) & col(Ticket.requested_item_code).in_(codes)))
+    status = params.get("status")
+    if status:
+        if status not in ("open", "closed"):
+            raise Open311Error(400, "status must be open or closed")
+        closed = col(Ticket.stage).in_(CLOSED_STAGES)
+        stmt = stmt.where(closed if status == "closed" else ~closed)
+    return stmt
 
 
 @router.get("/requests/{name}", summary="One service request")

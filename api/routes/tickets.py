@@ -1,4 +1,4 @@
-"""JSON API for tickets: intake (single and bulk), lists, one ticket, its timeline and near-duplicates, every
+"""JSON API for tickets: intake (bulk: api.routes.imports), lists, one ticket, its timeline and near-duplicates, every
 human action of services.actions.ACTIONS (one endpoint each, generated), citizens' tracking and notices.
 
 A thin adapter: the services decide; refusals come back as JSON with the statuses of core.vocabulary.
@@ -8,19 +8,19 @@ A thin adapter: the services decide; refusals come back as JSON with the statuse
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Header, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import ApiUser, api_user
 from core.duplicates import find_duplicates
 from core.i18n import _
-from core.messages import Channel, Complainant, Role
+from core.messages import Channel, Complainant
 from core.models.tickets import Ticket
 from core.vocabulary import ErrorKind
 from http_common.deps import PlatformDep, SessionDep, SettingsDep, client_address
 from services import actions, intake, notices, tickets, tracking
-from services.accounts import CurrentUser, actor_for, require_role
+from services.accounts import CurrentUser, actor_for
 from services.actions import ACTIONS, HumanAction
 from services.errors import ServiceError
 from services.rate_limits import check_api_intake
@@ -62,12 +62,6 @@ class IntakeOut(BaseModel):
     ticket_id: str
     secret: str = Field(description="lets the complainant follow and rate the case")
     created: bool = Field(description="false: this idempotency key was used before; the earlier ticket")
-
-
-class BulkOut(BaseModel):
-    filed: int
-    already_filed: int
-    tickets: dict[str, str] = Field(description="call_id -> ticket number")
 
 
 class CandidateOut(BaseModel):
@@ -184,17 +178,6 @@ async def file_ticket(body: IntakeIn, key: IdempotencyKey, platform: PlatformDep
         intake.whistled_from(request, user.street_id)
     receipt = await intake.file(platform, request, f"api:{user.id}:{key}")
     return IntakeOut(ticket_id=receipt.ticket_id, secret=receipt.secret, created=receipt.created)
-
-
-@router.post("/tickets/bulk", response_model=BulkOut, summary="Import a CSV of hotline records")
-async def import_hotline_records(
-    platform: PlatformDep, user: ApiUser,
-    file: Annotated[UploadFile, File(description="UTF-8 or GBK CSV, one row per call (see README)")],
-) -> BulkOut:
-    require_role(user, (Role.OPERATOR, Role.ADMIN), "/api/v1/tickets/bulk")
-    data = await file.read(intake.BULK_MAX_BYTES + 1)
-    receipt = await intake.file_hotline_records(platform, actor_for(user), data)
-    return BulkOut(filed=receipt.filed, already_filed=receipt.already_filed, tickets=receipt.tickets)
 
 
 # ---- reading ----

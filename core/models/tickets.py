@@ -17,8 +17,13 @@ from core.models.types import UTCDateTime
 class Ticket(SQLModel, table=True):
     __tablename__ = "tickets"
     __table_args__ = (
-        Index("ix_tickets_unit_stage", "primary_unit_id", "stage"),
         Index("ix_tickets_stage_deadline", "stage", "closure_deadline"),
+        # The work lists' WHERE + ORDER BY (migration 0010): dispatch queue, bounce and ruling requests,
+        # a unit's new cases, Open311's newest-first pages.
+        Index("ix_tickets_owner_stage_received", "dispatch_owner_id", "stage", "received_at"),
+        Index("ix_tickets_pending_owner", "pending_request", "dispatch_owner_id", "updated_at"),
+        Index("ix_tickets_unit_stage_accept", "primary_unit_id", "stage", "accept_deadline"),
+        Index("ix_tickets_received_id", "received_at", "id"),
     )
 
     id: str = Field(primary_key=True, max_length=32)  # ticket number = workflow id
@@ -43,14 +48,14 @@ class Ticket(SQLModel, table=True):
     category: str = ""
     catalog_version: int | None = None
     tier: str = ""
-    dispatch_owner_id: str | None = Field(default=None, index=True)  # who dispatches it now
+    dispatch_owner_id: str | None = None  # who dispatches it now (indexed with stage: the dispatch queue)
     primary_unit_id: str | None = Field(default=None, index=True)
     cooperating_unit_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     # The units an open consultation (会商) names: they may open the case to state their position.
     consulted_unit_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     district_id: str | None = Field(default=None, index=True)
     street_id: str | None = Field(default=None, index=True)
-    received_at: datetime = Field(index=True, sa_type=UTCDateTime)
+    received_at: datetime = Field(sa_type=UTCDateTime)  # indexed with id: ix_tickets_received_id
     dispatched_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     accept_deadline: datetime | None = Field(default=None, sa_type=UTCDateTime)
     accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -20,6 +20,7 @@ from tests.temporal_env import time_skipping_env
 from tests.utils.catalog import seed_small_catalog
 from tests.web.conftest import seed_accounts
 from workflows.grievance import GrievanceWorkflow
+from workflows.hotline_import import HotlineImportWorkflow
 
 API_KEY = "test-open311-key"
 
@@ -46,8 +47,8 @@ async def api(api_temporal, engine, tmp_path):
     app = create_app(settings, engine=engine, temporal_client=api_temporal.client)
     with ThreadPoolExecutor(max_workers=8) as executor:
         async with Worker(api_temporal.client, task_queue=settings.temporal_task_queue,
-                          workflows=[GrievanceWorkflow], activities=build_activities(engine, settings),
-                          activity_executor=executor):
+                          workflows=[GrievanceWorkflow, HotlineImportWorkflow],
+                          activities=build_activities(engine, settings), activity_executor=executor):
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
                 client.app = app
                 yield client

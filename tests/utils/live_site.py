@@ -25,6 +25,7 @@ from tests.temporal_env import TEST_PAYLOAD_KEY, start_dev_server
 from tests.utils.catalog import seed_small_catalog
 from tests.web.conftest import seed_accounts
 from workflows.grievance import GrievanceWorkflow
+from workflows.hotline_import import HotlineImportWorkflow
 
 # Every request here comes from 127.0.0.1, and the stack tests file hundreds of cases in seconds.
 LOAD_TEST_LIMITS = {f"rate_limit_{name}": "100000/minute" for name in (
@@ -74,7 +75,7 @@ class LiveSite(threading.Thread):
             activities = build_activities(self.engine, self.settings)
             with ThreadPoolExecutor(max_workers=8) as executor:
                 async with Worker(env.client, task_queue=self.settings.temporal_task_queue,
-                                  workflows=[GrievanceWorkflow], activities=activities,
+                                  workflows=[GrievanceWorkflow, HotlineImportWorkflow], activities=activities,
                                   activity_executor=executor):
                     app = create_app(self.settings, engine=self.engine, temporal_client=env.client)
                     config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",

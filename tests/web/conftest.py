@@ -30,6 +30,7 @@ from core.security import hash_password
 from tests.temporal_env import time_skipping_env
 from tests.utils.catalog import UNITS, seed_small_catalog
 from workflows.grievance import GrievanceWorkflow
+from workflows.hotline_import import HotlineImportWorkflow
 
 PASSWORD = "test-pass-123"
 _HASH = hash_password(PASSWORD)  # one hash for every test account keeps the suite fast
@@ -157,7 +158,8 @@ def site_without_temporal(seeded, settings) -> Site:
 async def site(ts_env, seeded, settings):
     activities = build_activities(seeded, settings)
     with ThreadPoolExecutor(max_workers=8) as executor:
-        async with Worker(ts_env.client, task_queue=settings.temporal_task_queue, workflows=[GrievanceWorkflow],
+        async with Worker(ts_env.client, task_queue=settings.temporal_task_queue,
+                          workflows=[GrievanceWorkflow, HotlineImportWorkflow],
                           activities=activities, activity_executor=executor):
             yield Site(create_app(settings, engine=seeded, temporal_client=ts_env.client), seeded, settings, ts_env)
 

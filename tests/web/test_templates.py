@@ -91,12 +91,13 @@ async def test_every_template_renders(site_without_temporal, monkeypatch):
                  "confidence": 0.8}
     make_ticket(engine, "T-2", stage="received", state={"proposal": {"candidates": [candidate]}})
     make_ticket(engine, "T-3", stage="closed", published=True, public_summary="已办结")
+    _import_job(engine, "j1")
     secret = tracking_secret(site_without_temporal.settings, "T-1")
     visits = {
         None: ["/", "/login", "/report", "/track", f"/track?ticket=T-1&secret={secret}", "/board",
                "/track?ticket=T-1&secret=wrong", "/public/rankings", "/public/cases", "/public/criticism",
                "/evaluation/definitions"],
-        "operator": ["/intake/hotline", "/return-visits"],
+        "operator": ["/intake/hotline", "/return-visits", "/intake/imports", "/intake/imports/j1"],
         "grid-east": ["/whistle", "/whistles"],
         "dispatcher": ["/dispatch", "/cases/T-2"],
         "h-ecology": ["/inbox", "/cases/T-1"],
@@ -121,6 +122,22 @@ async def test_every_template_renders(site_without_temporal, monkeypatch):
     render(request, "intake_done.html", {"receipt": Receipt("T-9", "abc", True), "channel": "web",
                                          "show_secret": True})
     assert set(TEMPLATE_NAMES) - seen == set()
+
+
+def _import_job(engine, job_id: str) -> None:
+    """A running bulk import of the operator's with one failed row (services.import_jobs)."""
+    from datetime import UTC, datetime
+
+    from sqlmodel import Session
+
+    from core.models.imports import ImportJob, ImportRow
+
+    with Session(engine) as session:
+        session.add(ImportJob(id=job_id, owner_id="operator", filename="calls.csv", status="running", total=3,
+                              done=2, filed=1, failed=1, created_at=datetime.now(UTC)))
+        session.flush()
+        session.add(ImportRow(job_id=job_id, row=2, call_id="C-1", payload={}, error="RuntimeError: no number"))
+        session.commit()
 
 
 async def test_security_headers_keep_pages_on_this_site(site_without_temporal):

@@ -1,0 +1,213 @@
+"""Loop efficiency: the real loop through the JSON API (intake -> dispatch -> accept -> submit -> review ->
+citizen rating) against a minimal workflow of the same shape driven straight through the Temporal client,
+with the same concurrency and count, on the same dev server. loop_efficiency = ours / engine (loops/s).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+
+import httpx
+from temporalio.client import Client
+
+from bench.figures import latency_ms
+from bench.minimal_workflow import TASK_QUEUE, UPDATES, LoopShape, MinimalInput, MinimalLoopWorkflow, StepInput
+from bench.stack import BenchStack
+
+ITEM = "MK-014"  # a city-level item of the demo catalog, handled by the market department (h-market)
+NOT_YET = 404  # the read-model row of a case filed a moment ago appears once its intake activity ran
+RETRY_SECONDS = 0.05
+REQUEST_TIMEOUT = 30.0
+ACTIONS = ("intake", *UPDATES)
+
+
+@dataclass
+class LoopRun:
+    started: float = 0.0
+    finished: float = 0.0
+    loops: int = 0
+    latencies: dict[str, list[float]] = field(default_factory=lambda: {a: [] for a in ACTIONS})
+    loop_seconds: list[float] = field(default_factory=list)
+    errors: Counter = field(default_factory=Counter)
+    retries: Counter = field(default_factory=Counter)
+    tickets: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict:
+        elapsed = self.finished - self.started
+        return {"loops": self.loops, "seconds": round(elapsed, 2),
+                "loops_per_s": round(self.loops / elapsed, 3) if elapsed and self.loops else 0.0,
+                "loop": latency_ms(self.loop_seconds), "actions": {a: latency_ms(v) for a, v in self.latencies.items()},
+                "errors": dict(self.errors), "retries": dict(self.retries)}
+
+
+class StepFailed(Exception):
+    pass
+
+
+async def _timed(run: LoopRun, action: str, call) -> object:
+    t0 = time.perf_counter()
+    try:
+        return await call()
+    finally:
+        run.latencies[action].append(time.perf_counter() - t0)
+
+
+async def _drive(run: LoopRun, clients: int, loops: int, seconds: float, one_loop) -> LoopRun:
+    """`clients` concurrent clients, each doing whole loops one after another, until `loops` or `seconds`."""
+    issued = iter(range(loops))
+    deadline = time.monotonic() + seconds
+
+    async def client(index: int) -> None:
+        for n in issued:
+            if time.monotonic() > deadline:
+                return
+            t0 = time.perf_counter()
+            try:
+                await one_loop(n, index)
+            except StepFailed as exc:
+                run.errors[str(exc)] += 1
+                continue
+            run.loop_seconds.append(time.perf_counter() - t0)
+            run.loops += 1
+
+    run.started = time.perf_counter()
+    await asyncio.gather(*(client(i) for i in range(clients)))
+    run.finished = time.perf_counter()
+    return run
+
+
+# ---- ours: the JSON API ----
+
+
+async def run_ours(stack: BenchStack, *, clients: int, loops: int, seconds: float) -> LoopRun:
+    run = LoopRun()
+    auth = {name: {"Authorization": f"Bearer {token}"} for name, token in stack.tokens.items()}
+
+    async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT,
+                                 limits=httpx.Limits(max_connections=clients * 2)) as http:
+        async def post(action: str, url: str, who: str | None, body: dict | None, *, retry_404: bool = False) -> dict:
+            async def call() -> dict:
+                while True:
+                    try:
+                        response = await http.post(url, json=body, headers=auth.get(who, {}))
+                    except httpx.HTTPError as exc:
+                        raise StepFailed(f"{action}: {type(exc).__name__}") from None
+                    if response.status_code == NOT_YET and retry_404:
+                        run.retries[action] += 1
+                        await asyncio.sleep(RETRY_SECONDS)
+                        continue
+                    if response.status_code >= 300:
+                        raise StepFailed(f"{action}: {response.status_code}")
+                    return response.json()
+            return await _timed(run, action, call)
+
+        async def one_loop(n: int, index: int) -> None:
+            base = stack.web_urls[index % len(stack.web_urls)]
+            filed = await _file(http, run, base, auth["operator"], n)
+            ticket, secret = filed["ticket_id"], filed["secret"]
+            case = f"{base}/api/v1/tickets/{ticket}"
+            await post("dispatch", f"{case}/dispatch", "dispatcher", {"item_code": ITEM}, retry_404=True)
+            await post("accept", f"{case}/accept", "h-market", None)
+            await post("submit", f"{case}/submit", "h-market", {"summary": "已现场处理完毕", "outcome": "resolved"})
+            await post("review", f"{case}/review", "dispatcher", {"approve": True})
+            await post("rate", f"{base}/api/v1/track/{ticket}/rating", None,
+                       {"secret": secret, "rating": "satisfied", "resolved": True})
+            run.tickets.append(ticket)
+
+        return await _drive(run, clients, loops, seconds, one_loop)
+
+
+async def _file(http: httpx.AsyncClient, run: LoopRun, base: str, auth: dict, n: int) -> dict:
+    body = {"description": f"火锅店后厨污水横流，卫生条件差 #{n}", "channel": "hotline",
+            "address": f"新华路{n % 300}号", "complainant": {"name": "张三", "phone": "13800000000"}}
+
+    async def call() -> dict:
+        try:
+            response = await http.post(f"{base}/api/v1/tickets", json=body,
+                                        headers={**auth, "Idempotency-Key": uuid.uuid4().hex})
+        except httpx.HTTPError as exc:
+            raise StepFailed(f"intake: {type(exc).__name__}") from None
+        if response.status_code >= 300:
+            raise StepFailed(f"intake: {response.status_code}")
+        return response.json()
+
+    return await _timed(run, "intake", call)
+
+
+# ---- the engine: the minimal workflow, straight through the Temporal client ----
+
+
+async def run_engine(client: Client, shape: LoopShape, *, clients: int, loops: int, seconds: float) -> LoopRun:
+    run = LoopRun()
+    prefix = uuid.uuid4().hex[:8]
+    updates = {"dispatch": MinimalLoopWorkflow.dispatch, "accept": MinimalLoopWorkflow.accept,
+               "submit": MinimalLoopWorkflow.submit, "review": MinimalLoopWorkflow.review,
+               "rate": MinimalLoopWorkflow.rate}
+
+    async def one_loop(n: int, index: int) -> None:
+        ticket = f"bench-{prefix}-{n}"
+        try:
+            handle = await _timed(run, "intake", lambda: client.start_workflow(
+                MinimalLoopWorkflow.run, MinimalInput(ticket, f"火锅店后厨污水横流，卫生条件差 #{n}", shape),
+                id=ticket, task_queue=TASK_QUEUE))
+            for step in UPDATES:
+                await _timed(run, step,
+                             lambda step=step: handle.execute_update(updates[step], StepInput(ticket, step)))
+        except Exception as exc:  # counted: the figure says how many loops failed and why
+            raise StepFailed(f"{type(exc).__name__}") from None
+        run.tickets.append(ticket)
+
+    return await _drive(run, clients, loops, seconds, one_loop)
+
+
+# ---- the shape of our loop, read from a real history ----
+
+
+async def shape_of(client: Client, ticket: str) -> tuple[LoopShape, dict]:
+    """Local and regular activities of each step of one finished loop of ours, and its timers."""
+    steps: dict[str, Counter] = {}
+    current, seen_update = "intake", False
+    async for event in client.get_workflow_handle(ticket).fetch_history_events():
+        kind = event.WhichOneof("attributes")
+        if kind == "workflow_execution_update_accepted_event_attributes":
+            current = event.workflow_execution_update_accepted_event_attributes.accepted_request.input.name
+            seen_update = True
+            continue
+        if kind == "workflow_execution_update_completed_event_attributes":
+            current = "after" if current == "rate" else "between" if seen_update else current
+            continue
+        bucket = steps.setdefault(current, Counter())
+        if kind == "marker_recorded_event_attributes":
+            bucket[event.marker_recorded_event_attributes.marker_name] += 1
+        elif kind == "activity_task_scheduled_event_attributes":
+            bucket["activity"] += 1
+        elif kind == "timer_started_event_attributes":
+            bucket["timer"] += 1
+    counted = {step: dict(c) for step, c in steps.items()}
+    local = "core_local_activity"
+    names = {"dispatch": "dispatch", "accept": "accept", "submit": "submit_result", "review": "review", "rate": "rate"}
+    update_locals = {step: steps.get(name, Counter())[local] for step, name in names.items()}
+    # receive() always records twice; its second row can land in the task that accepted the waiting dispatch.
+    late = max(0, 2 - steps.get("intake", Counter())[local])
+    update_locals["dispatch"] = max(0, update_locals["dispatch"] - late)
+    shape = LoopShape(update_locals=update_locals, background_on_dispatch=steps.get("dispatch", Counter())["activity"])
+    return shape, counted
+
+
+async def run_loops(stack: BenchStack, client: Client, *, clients: int, loops: int, seconds: float) -> dict:
+    ours = await run_ours(stack, clients=clients, loops=loops, seconds=seconds)
+    shape, counted = LoopShape(), {}
+    if ours.tickets:
+        await asyncio.sleep(1)  # the last loop's case publishes and ends
+        shape, counted = await shape_of(client, ours.tickets[0])
+    engine = await run_engine(client, shape, clients=clients, loops=loops, seconds=seconds)
+    ours_rate, engine_rate = ours.summary()["loops_per_s"], engine.summary()["loops_per_s"]
+    return {"clients": clients, "ours": ours.summary(), "engine": engine.summary(),
+            "loop_efficiency": round(ours_rate / engine_rate, 3) if engine_rate else None,
+            "engine_shape": {"update_locals": shape.update_locals, "intake": list(shape.intake),
+                             "background_on_dispatch": shape.background_on_dispatch, "finish": list(shape.finish)},
+            "our_history_counts": counted}
