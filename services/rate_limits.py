@@ -66,21 +66,34 @@ class SqlCounterStorage(Storage):
         return SQLAlchemyError
 
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
-        now = time.time()
+        return self.incr_until([(key, expiry, None)], amount)[0]
+
+    def incr_until(self, windows: list[tuple[str, float, int | None]], amount: int = 1) -> list[int]:
+        """Counts `amount` in each (key, expiry, limit) window in turn, in one transaction (one write lock, one
+        commit), and stops after the first whose count passes its limit: the counts made."""
+        now, counts = time.time(), []
+        with self.engine.begin() as conn:
+            for key, expiry, limit in windows:
+                counts.append(conn.execute(self._upsert(key, now + expiry, amount, now)).scalar_one())
+                if limit is not None and counts[-1] > limit:
+                    break
+        self._sweep(now)
+        return counts
+
+    def _upsert(self, key: str, expires_at: float, amount: int, now: float):
         insert = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
-        stmt = insert(RateCounter).values(key=_stored(key), count=amount, expires_at=now + expiry)
+        stmt = insert(RateCounter).values(key=_stored(key), count=amount, expires_at=expires_at)
         expired = RateCounter.expires_at <= now  # a new window starts: the count and the expiry restart
-        stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={
+        return stmt.on_conflict_do_update(index_elements=["key"], set_={
             "count": case((expired, stmt.excluded.count), else_=RateCounter.count + stmt.excluded.count),
             "expires_at": case((expired, stmt.excluded.expires_at), else_=RateCounter.expires_at),
         }).returning(RateCounter.count)
-        with self.engine.begin() as conn:
-            count = conn.execute(stmt).scalar_one()
+
+    def _sweep(self, now: float) -> None:
         if now >= self._next_sweep:
             self._next_sweep = now + self.SWEEP_EVERY
             with self.engine.begin() as conn:
                 conn.execute(delete(RateCounter).where(RateCounter.expires_at <= now))
-        return count
 
     def _row(self, key: str) -> tuple[int, float] | None:
         with self.engine.connect() as conn:
@@ -142,10 +155,22 @@ class RateLimits:
         self.storage.engine.dispose()
 
     def check(self, name: str, *identifiers: str, message: str | None = None) -> None:
-        wait = self.hit(name, *identifiers)
-        if wait is not None:
-            log.warning("429 limit=%s who=%s retry_after=%ss", name, "/".join(identifiers), wait)
-            raise too_many(wait, message)
+        self.check_all([(name, identifiers, message)])
+
+    def check_all(self, checks: list[tuple[str, tuple[str, ...], str | None]]) -> None:
+        """Counts one hit in each window of each (limit, identifiers, message), in order and in one write (a
+        request's limits together, not a transaction each), up to the first refusal, which it raises: the
+        limits after it do not count a refused request, as when they were checked one by one."""
+        windows = [(name, identifiers, message, item) for name, identifiers, message in checks
+                   for item in self.items[name]]
+        counts = self.storage.incr_until([(item.key_for(name, *ids), item.get_expiry(), item.amount)
+                                          for name, ids, _m, item in windows])
+        for (name, identifiers, message, item), count in zip(windows, counts, strict=False):
+            if count > item.amount:
+                reset = self.limiter.get_window_stats(item, name, *identifiers).reset_time
+                wait = max(1, math.ceil(reset - time.time()))
+                log.warning("429 limit=%s who=%s retry_after=%ss", name, "/".join(identifiers), wait)
+                raise too_many(wait, message)
 
     def count(self, key: str, window: int) -> int:
         """A plain counter in a window of `window` seconds starting at its first count (e.g. failed log-ins)."""
@@ -178,9 +203,9 @@ def wait_minutes(wait: int) -> int:
 # ---- the checks the adapters call (sync: they touch the database; async callers use a worker thread) ----
 
 
-def _anonymous(limits: RateLimits) -> None:
+def _anonymous() -> tuple[str, tuple[str, ...], str]:
     """All anonymous channels together, so that many addresses cannot fill the dispatch queue."""
-    limits.check("anonymous_intake", "all", message=_(
+    return ("anonymous_intake", ("all",), _(
         "The platform is receiving very many reports right now. Please try again in a few minutes, "
         "or call the 12345 hotline."))
 
@@ -189,18 +214,14 @@ def check_form_intake(limits: RateLimits, channel: Channel, account: str | None,
     """A grievance from a console form: the public form per address (and the anonymous cap), whistles per
     account and per address. Hotline operators file for callers and are not limited here."""
     if channel == Channel.WEB:
-        limits.check("public_report", address)
-        _anonymous(limits)
+        limits.check_all([("public_report", (address,), None), _anonymous()])
     elif channel == Channel.WHISTLE:
-        limits.check("whistle_account", account or "")
-        limits.check("whistle_address", address)
+        limits.check_all([("whistle_account", (account or "",), None), ("whistle_address", (address,), None)])
 
 
 def check_open311_post(limits: RateLimits, token_id: int, address: str) -> None:
     """An Open311 POST requests: per api_key, per address, and within the anonymous cap."""
-    limits.check("open311_key", str(token_id))
-    limits.check("open311_address", address)
-    _anonymous(limits)
+    limits.check_all([("open311_key", (str(token_id),), None), ("open311_address", (address,), None), _anonymous()])
 
 
 def check_api_intake(limits: RateLimits, account_id: int) -> None:
