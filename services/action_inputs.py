@@ -109,11 +109,12 @@ class ReviewIn(Shape):
     reason: Optional = ""
 
 
-def _yes_no(value: Any) -> Any:
+def yes_no(value: Any) -> Any:
+    """The "yes"/"no" a form sends, as booleans; anything else as it came (the shape refuses it)."""
     return {"yes": True, "no": False}.get(value, value) if isinstance(value, str) else value
 
 
-YesNo = Annotated[bool, BeforeValidator(_yes_no)]
+YesNo = Annotated[bool, BeforeValidator(yes_no)]
 
 
 class RateIn(Shape):

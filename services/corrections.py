@@ -171,8 +171,17 @@ def _store(session: Session, user: CurrentUser, row: FigureCorrection) -> Figure
 
 
 def may_decide(user: CurrentUser, row: FigureCorrection, ticket: Ticket) -> bool:
-    return (row.decision == Decision.PENDING and user.role in DECIDERS[CorrectionKind(row.kind)]
-            and _in_area(user, ticket) and user.username != row.proposed_by)
+    return row.decision == Decision.PENDING and _may_not_decide(user, row, ticket) is None
+
+
+def _may_not_decide(user: CurrentUser, row: FigureCorrection, ticket: Ticket) -> tuple[str, str] | None:
+    """(what the log says, what the user reads) when `user` may not decide on `row`; None when they may."""
+    if user.username == row.proposed_by:
+        return "own proposal", _("A second person decides: you cannot decide on your own proposal or appeal.")
+    if user.role not in DECIDERS[CorrectionKind(row.kind)] or not _in_area(user, ticket):
+        return (f"role {user.role.value} may not decide {row.kind}",
+                _("Only a supervisor of the case's area may decide this."))
+    return None
 
 
 def decide(session: Session, user: CurrentUser, correction_id: int, approve: bool, reason: str
@@ -182,12 +191,8 @@ def decide(session: Session, user: CurrentUser, correction_id: int, approve: boo
     if row is None:
         raise ServiceError(ErrorKind.NOT_FOUND, _("No such correction."))
     ticket = ticket_or_404(session, row.ticket_id)
-    if user.username == row.proposed_by:
-        raise denied(user, f"correction {row.id}", "own proposal",
-                     _("A second person decides: you cannot decide on your own proposal or appeal."))
-    if user.role not in DECIDERS[CorrectionKind(row.kind)] or not _in_area(user, ticket):
-        raise denied(user, f"correction {row.id}", f"role {user.role.value} may not decide {row.kind}",
-                     _("Only a supervisor of the case's area may decide this."))
+    if refusal := _may_not_decide(user, row, ticket):
+        raise denied(user, f"correction {row.id}", *refusal)
     decision = OUTCOMES[CorrectionKind(row.kind)] if approve else Decision.REJECTED
     filled = session.exec(
         update(FigureCorrection)

@@ -12,6 +12,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from core.config import Settings
+from core.evaluation.counting import chunks
 from core.i18n import N_
 from core.messages import Rating
 from core.models.tickets import Ticket, TicketEvent
@@ -19,7 +20,6 @@ from core.vocabulary import AuditAction as A
 from core.vocabulary import Detail
 from services.accounts import CurrentUser
 
-IN_CHUNK = 500  # ids per IN (...) list
 SUSPECT_WINDOW = timedelta(days=90)  # the supervisors' list looks this far back
 FAST_THEN_REOPENED = N_("closed fast, then reopened")
 DISSATISFIED_TWICE = N_("dissatisfied twice")
@@ -56,7 +56,7 @@ def _fast_then_reopened(session: Session, since: datetime, fast: timedelta) -> l
     reopened = list(session.exec(select(TicketEvent.ticket_id, TicketEvent.seq, TicketEvent.at)
                                  .where(TicketEvent.action == A.REOPENED, TicketEvent.at >= since)))
     steps: dict[str, list[tuple[int, str, datetime]]] = defaultdict(list)
-    for chunk in _chunks(sorted({t for t, _, _ in reopened})):
+    for chunk in chunks(sorted({t for t, _, _ in reopened})):
         for ticket_id, seq, action, at in session.exec(
                 select(TicketEvent.ticket_id, TicketEvent.seq, TicketEvent.action, TicketEvent.at)
                 .where(col(TicketEvent.ticket_id).in_(chunk),
@@ -85,14 +85,9 @@ def _dissatisfied_twice(session: Session, since: datetime) -> list[tuple[str, da
 
 def _tickets(session: Session, ticket_ids: list[str], user: CurrentUser) -> dict[str, Ticket]:
     rows: dict[str, Ticket] = {}
-    for chunk in _chunks(ticket_ids):
+    for chunk in chunks(ticket_ids):
         stmt = select(Ticket).where(col(Ticket.id).in_(chunk))
         if not user.is_city_level:
             stmt = stmt.where(Ticket.district_id == user.district_id)
         rows.update({t.id: t for t in session.exec(stmt)})
     return rows
-
-
-def _chunks(values: list[str]):
-    for i in range(0, len(values), IN_CHUNK):
-        yield values[i:i + IN_CHUNK]

@@ -26,7 +26,7 @@ from core import catalog
 from core.catalog import CATEGORY_LABELS
 from core.config import Settings
 from core.i18n import _
-from core.intake_outbox import next_ticket_id, start_intake, store_intake  # noqa: F401  (next_ticket_id: re-exported)
+from core.intake_outbox import start_intake, store_intake
 from core.messages import Actor, Attachment, Channel, Complainant, GrievanceInput, Role
 from core.models.tickets import Intake
 from core.vocabulary import TERRITORIAL_KINDS, ErrorKind
@@ -185,7 +185,7 @@ async def submit(platform: Platform, make_input, idempotency_key: str) -> Receip
     needed, so a repeated key answers even while it is down; a start that fails stays in the outbox."""
     engine, settings = platform.engine, platform.settings
     key = idempotency_key.strip()[:200]
-    row, created = await asyncio.to_thread(_store, engine, settings, make_input, key)
+    row, created = await asyncio.to_thread(store_intake, engine, settings.timezone, make_input, key)
     ticket_id = row.ticket_id
     if not row.started:
         client = await platform.temporal.get()
@@ -194,11 +194,6 @@ async def submit(platform: Platform, make_input, idempotency_key: str) -> Receip
         except RPCError as exc:  # stored: the worker's sweep starts it, and a resubmit returns the same ticket
             raise unreachable(str(exc)) from None
     return Receipt(ticket_id, tracking_secret(settings, ticket_id), created)
-
-
-def _store(engine: Engine, settings: Settings, make_input, key: str) -> tuple[Intake, bool]:
-    """The outbox row for `key`: the earlier one, or a new one under a fresh ticket number."""
-    return store_intake(engine, settings.timezone, make_input, key)
 
 
 async def start_pending(client: Client, engine: Engine, settings: Settings, task_queue: str | None = None) -> int:

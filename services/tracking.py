@@ -18,6 +18,7 @@ from core.models.tickets import Ticket
 from core.payloads import ActionResult, RateInput
 from core.vocabulary import ErrorKind
 from services.accounts import check_tracking_rate, citizen_actor, denied
+from services.action_inputs import yes_no
 from services.actions import ACTIONS
 from services.errors import ServiceError
 from services.intake import check_secret
@@ -78,8 +79,8 @@ async def rate(platform: Platform, ticket_id: str, secret: str, rating: str, com
         chosen = Rating(rating)
     except ValueError:
         raise ServiceError(ErrorKind.BAD_INPUT, _("Choose a rating.")) from None
-    answer = {"yes": True, "no": False, True: True, False: False}.get(resolved)
-    if resolved not in (None, "") and answer is None:
+    answer = None if resolved in (None, "") else yes_no(resolved)
+    if answer is not None and not isinstance(answer, bool):
         raise ServiceError(ErrorKind.BAD_INPUT, _("Say whether the problem was solved."))
 
     def load() -> Tracked:

@@ -161,7 +161,7 @@ def _boundary_events(session: Session, tickets: list[str]) -> dict[str, list[tup
     """Per ticket: (seq, action, unit, details) of every event that starts or judges an acceptance clock."""
     boundary = (A.ACCEPTANCE_OVERDUE, A.ACCEPTED, A.DISPATCHED, *MOVES)
     earlier: dict[str, list[tuple[int, str, str | None, dict]]] = defaultdict(list)
-    for chunk in _chunks(tickets):
+    for chunk in chunks(tickets):
         for ticket_id, seq, action, unit_id, details in session.exec(
             select(TicketEvent.ticket_id, TicketEvent.seq, TicketEvent.action, TicketEvent.unit_id,
                    TicketEvent.details)
@@ -211,6 +211,7 @@ def _street_scores(session: Session, start: datetime, end: datetime, scope: set[
     return list(session.exec(stmt))
 
 
-def _chunks(values: Sequence[str], size: int = IN_CHUNK):
+def chunks(values: Sequence[str], size: int = IN_CHUNK):
+    """`values` in lists short enough for one IN (...) each."""
     for i in range(0, len(values), size):
         yield list(values[i:i + size])

@@ -17,13 +17,13 @@ from app.main import create_app
 from core.config import Settings
 from core.db import make_engine
 from core.evaluation import compute_unit_figures
+from core.intake_outbox import next_ticket_id
 from core.messages import Actor, Channel, GrievanceInput, Rating, Role
 from core.models.catalog import CatalogItem
 from core.models.tickets import Ticket, TicketEvent
 from core.models.users import User
 from core.payloads import AcceptInput, DispatchInput, RateInput, ReviewInput, SubmitResultInput
 from core.seed import seed_all
-from services.intake import next_ticket_id
 from tests.core.test_migrations import current_revision, head_revision, schema_drift
 from tests.temporal_env import time_skipping_env
 from tests.utils.postgres import TempPostgres, pg_bin
