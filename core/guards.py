@@ -17,11 +17,9 @@ from temporalio.exceptions import ApplicationError
 
 from core.input_rules import INPUT_RULES
 from core.messages import Actor, GrievanceState, Role, Stage
-from core.refusals import (  # noqa: F401 - re-exported: the workflows and services name them as guards.*
+from core.refusals import (  # noqa: F401 - BAD_INPUT, fail, judges_own_work: the workflows name them guards.*
     BAD_INPUT,
     FORBIDDEN,
-    MAX_TEXT,
-    MISSING_REASON,
     WRONG_STATE,
     fail,
     is_street_whistle,
@@ -31,7 +29,6 @@ from core.refusals import (  # noqa: F401 - re-exported: the workflows and servi
     require_no_pending,
     require_pending,
     require_primary_unit,
-    require_reason,
     require_role,
     require_stage,
     require_supervisor_area,

@@ -41,9 +41,8 @@ class RatingUpdates:
 
     def waiting_for_complainants(self) -> bool:
         """A case with merged duplicates waits until each complainant has rated (or its window ends)."""
-        answered = {a.actor_id for a in self._s.answers}
-        return any(c not in answered for c in guards.complainants(self._s)) and \
-            self._s.answers[-1].actor_id in guards.complainants(self._s)
+        complainants, answered = guards.complainants(self._s), {a.actor_id for a in self._s.answers}
+        return self._s.answers[-1].actor_id in complainants and not answered.issuperset(complainants)
 
     @workflow.update
     async def return_visit(self, input: ReturnVisitInput) -> ActionResult:
