@@ -63,7 +63,7 @@ def test_seed_and_ticket_numbers_on_postgres(pg_engine):
 
 async def test_a_whole_case_writes_its_read_model_to_postgres(pg_engine, pg_url):
     env = await time_skipping_env()
-    settings = Settings(database_url=pg_url, temporal_task_queue=f"pg-{uuid.uuid4()}")
+    settings = Settings(database_url=pg_url, temporal_task_queue=f"pg-{uuid.uuid4()}", return_visit_share=0.0)
     ticket_id = f"PG-{uuid.uuid4().hex[:8]}"
     dispatcher = Actor(id="dispatcher", role=Role.DISPATCHER, unit_id="centre")
     handler = Actor(id="h-ecology", role=Role.HANDLER, unit_id="ecology")
