@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from temporalio import activity
 
+from core.db import write_lock
 from core.messages import Actor, GrievanceState, Stage
 from core.models.tickets import Ticket, TicketEvent
 from core.vocabulary import PENDING_CONSULTATION, PENDING_REVIEW
@@ -48,7 +49,7 @@ class ReadModelActivities:
 
     @activity.defn
     def record_event(self, input: RecordEventInput) -> None:
-        with Session(self.engine) as session:
+        with write_lock(self.engine), Session(self.engine) as session:
             ticket = session.exec(select(Ticket).where(Ticket.id == input.ticket_id).with_for_update()).first()
             if ticket is not None and input.fence < ticket.audit_fence:
                 return  # a superseded workflow task woke up late: the newer task's rows stand
@@ -63,8 +64,11 @@ class ReadModelActivities:
                 ticket.last_seq, ticket.audit_fence, ticket.updated_at = input.seq, input.fence, input.at
                 session.add(ticket)
             _write_event(session, input)
+            # No session sync: the rows are not loaded here, and the ORM's evaluation of the criteria against the
+            # session's objects was a tenth of the worker's CPU per case.
             session.exec(delete(TicketEvent).where(TicketEvent.ticket_id == input.ticket_id,
-                                                   TicketEvent.seq > input.seq, TicketEvent.fence < input.fence))
+                                                   TicketEvent.seq > input.seq, TicketEvent.fence < input.fence)
+                         .execution_options(synchronize_session=False))
             session.commit()
 
 

@@ -23,6 +23,7 @@ NOT_YET = 404  # the read-model row of a case filed a moment ago appears once it
 RETRY_SECONDS = 0.05
 REQUEST_TIMEOUT = 30.0
 ACTIONS = ("intake", *UPDATES)
+RECEIVE_STEPS = 3  # GrievanceWorkflow's receive(): record, route, record
 
 
 @dataclass
@@ -170,6 +171,7 @@ async def run_engine(client: Client, shape: LoopShape, *, clients: int, loops: i
 async def shape_of(client: Client, ticket: str) -> tuple[LoopShape, dict]:
     """Local and regular activities of each step of one finished loop of ours, and its timers."""
     steps: dict[str, Counter] = {}
+    intake: list[str] = []  # the kinds of receive()'s activities, in order
     current, seen_update = "intake", False
     async for event in client.get_workflow_handle(ticket).fetch_history_events():
         kind = event.WhichOneof("attributes")
@@ -183,18 +185,24 @@ async def shape_of(client: Client, ticket: str) -> tuple[LoopShape, dict]:
         bucket = steps.setdefault(current, Counter())
         if kind == "marker_recorded_event_attributes":
             bucket[event.marker_recorded_event_attributes.marker_name] += 1
+            if current == "intake" and event.marker_recorded_event_attributes.marker_name == "core_local_activity":
+                intake.append("local")
         elif kind == "activity_task_scheduled_event_attributes":
             bucket["activity"] += 1
+            if current == "intake":
+                intake.append("activity")
         elif kind == "timer_started_event_attributes":
             bucket["timer"] += 1
     counted = {step: dict(c) for step, c in steps.items()}
     local = "core_local_activity"
     names = {"dispatch": "dispatch", "accept": "accept", "submit": "submit_result", "review": "review", "rate": "rate"}
     update_locals = {step: steps.get(name, Counter())[local] for step, name in names.items()}
-    # receive() always records twice; its second row can land in the task that accepted the waiting dispatch.
-    late = max(0, 2 - steps.get("intake", Counter())[local])
+    # receive() records, routes and records; with routing as a regular activity (cases started before the
+    # local-routing patch) its second row could land in the task that accepted the waiting dispatch.
+    late = max(0, RECEIVE_STEPS - len(intake))
     update_locals["dispatch"] = max(0, update_locals["dispatch"] - late)
-    shape = LoopShape(update_locals=update_locals, background_on_dispatch=steps.get("dispatch", Counter())["activity"])
+    shape = LoopShape(intake=tuple(intake) + ("local",) * late, update_locals=update_locals,
+                      background_on_dispatch=steps.get("dispatch", Counter())["activity"])
     return shape, counted
 
 

@@ -1,6 +1,6 @@
 """The engine's baseline: a minimal workflow of the same shape as a grievance's loop, with no-op activities.
 
-Intake runs local / regular / local activities like GrievanceWorkflow's receive; five updates (dispatch,
+Intake runs three local activities like GrievanceWorkflow's receive; five updates (dispatch,
 accept, submit, review, rate) each run as many local activities as ours do (counted from a real history
 by bench.loop, passed in the input); a 7-day timer waits for the rating; the end publishes. Run its worker
 with `python -m bench.minimal_workflow` (settings from the environment, the platform's payload codec).
@@ -23,7 +23,7 @@ LOCAL_TIMEOUT = timedelta(seconds=30)
 class LoopShape:
     """How many activities each step runs; the defaults are GrievanceWorkflow's (2026-11, counted by hand)."""
 
-    intake: tuple[str, ...] = ("local", "activity", "local")
+    intake: tuple[str, ...] = ("local", "local", "local")  # record, route (local since issue 19), record
     update_locals: dict[str, int] = field(default_factory=lambda: {
         "dispatch": 3, "accept": 1, "submit": 1, "review": 2, "rate": 2})
     background_on_dispatch: int = 1  # routing learns from the dispatcher's choice
@@ -124,15 +124,16 @@ async def serve() -> None:
     from temporalio.worker import Worker
 
     from core.config import get_settings
-    from core.temporal import connect
+    from core.temporal import connect, workflow_runner
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    client = await connect(get_settings())
+    settings = get_settings()
+    client = await connect(settings)
     async with Worker(client, task_queue=TASK_QUEUE, workflows=[MinimalLoopWorkflow],
-                      activities=[minimal_local, minimal_activity]):
+                      activities=[minimal_local, minimal_activity], workflow_runner=workflow_runner(settings)):
         await stop.wait()
 
 

@@ -34,7 +34,7 @@ from core.config import Settings
 from core.db import make_engine
 from core.seed import seed_all
 from core.temporal import connect
-from scripts.stack import ROOT, die_with
+from scripts.stack import ROOT, dev_server_store, die_with
 from services.accounts import issue_open311_key, issue_token
 from workflows import search_attributes
 
@@ -134,7 +134,7 @@ class BenchStack:
         return self
 
     def _dev_server_args(self) -> list[str]:
-        args = [str(BIN / "temporal"), "server", "start-dev", "--db-filename", str(self.data_dir / "temporal.db"),
+        args = [str(BIN / "temporal"), "server", "start-dev", *dev_server_store(self.data_dir / "temporal.db"),
                 "--ip", "127.0.0.1", "--port", str(self.temporal_port), "--headless", "--log-level", "warn"]
         for key in search_attributes.ALL:
             args += ["--search-attribute", f"{key.name}={key._metadata_type}"]

@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     evaluation_min_sample: int = 5
     street_score_weight: float = Field(0.3, ge=0, le=1)
     report_font_path: str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+    # Pages at scale (core.reports.stored): with an audit log of at least `count_below` events, live figures
+    # (board, monthly report, dashboard) are shown as stored and recounted in the background once this old.
+    live_figures_max_age: float = Field(60.0, ge=0)
+    live_figures_count_below: int = Field(20_000, ge=0)
     data_dir: Path = DATA_DIR
     # How long a person waits for the case to confirm an action before a 503 says it may still happen.
     action_timeout_seconds: float = Field(15.0, gt=0)
@@ -117,6 +121,10 @@ class Settings(BaseSettings):
     hotline_import_max_rows: int = Field(20_000, ge=1)
     hotline_import_batch: int = Field(100, ge=1, le=1000)
     hotline_import_concurrency: int = Field(8, ge=1, le=64)
+    # The worker (core.temporal.workflow_runner): workflows run outside Temporal's sandbox, which re-imports
+    # the workflow modules and re-reads their type hints for every case it starts or replays (a third of the
+    # worker's CPU per case); the test suite runs every workflow inside it. True: the sandbox here too.
+    workflow_sandbox: bool = False
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -7,6 +7,8 @@ grievance state itself lives in the workflows.
 from __future__ import annotations
 
 import functools
+import threading
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from sqlalchemy import event, inspect, text
@@ -22,7 +24,10 @@ class DatabaseConfigError(RuntimeError):
 SQLITE_BUSY_TIMEOUT = 30.0  # seconds a writer waits for another's lock (the worker: no one is waiting on it)
 
 
-def make_engine(url: str, busy_timeout: float = SQLITE_BUSY_TIMEOUT, pool_size: int = 10) -> Engine:
+def make_engine(url: str, busy_timeout: float = SQLITE_BUSY_TIMEOUT, pool_size: int = 10, *,
+                durable: bool = True) -> Engine:
+    """`durable=False` (SQLite): commits are not flushed to disk one by one (synchronous=NORMAL), for counters
+    that are not records: a process crash keeps them, a power cut may lose the last second of them."""
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
@@ -38,25 +43,45 @@ def make_engine(url: str, busy_timeout: float = SQLITE_BUSY_TIMEOUT, pool_size: 
         in_memory = parsed.database in (None, "", ":memory:")  # one connection, no pool to size
         engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": busy_timeout},
                                **({} if in_memory else {"pool_size": pool_size, "max_overflow": 2 * pool_size}))
-        event.listen(engine, "connect", functools.partial(_sqlite_pragmas, busy_ms=int(busy_timeout * 1000)))
+        event.listen(engine, "connect", functools.partial(_sqlite_pragmas, busy_ms=int(busy_timeout * 1000),
+                                                          synchronous="FULL" if durable else "NORMAL"))
         return engine
-    return create_engine(parsed, pool_pre_ping=True, pool_size=pool_size, max_overflow=2 * pool_size)
+    options = {} if durable else {"connect_args": {"options": "-c synchronous_commit=off"}}
+    return create_engine(parsed, pool_pre_ping=True, pool_size=pool_size, max_overflow=2 * pool_size, **options)
 
 
-def separate_pool(engine: Engine, pool_size: int = 4) -> Engine:
+def separate_pool(engine: Engine, pool_size: int = 4, *, durable: bool = True) -> Engine:
     """An engine on the same database with a pool of its own, for short writes made while the caller may hold a
     connection of `engine` (the rate counters, checked inside a request's reads). With one shared pool, 15
     requests at once each held a connection and waited for a second until the pool timed out: a deadlock.
     In-memory SQLite has no second connection to the same database, so it keeps the engine itself."""
     if engine.url.get_backend_name() == "sqlite" and engine.url.database in (None, "", ":memory:"):
         return engine
-    return make_engine(engine.url.render_as_string(hide_password=False), pool_size=pool_size)
+    return make_engine(engine.url.render_as_string(hide_password=False), pool_size=pool_size, durable=durable)
 
 
-def _sqlite_pragmas(dbapi_conn, _record, busy_ms: int) -> None:
+_write_locks: dict[str, threading.Lock] = {}
+_write_locks_guard = threading.Lock()
+
+
+def write_lock(engine: Engine) -> AbstractContextManager:
+    """Held around a write transaction on a SQLite file, so that this process's writers queue for SQLite's one
+    write lock in turn instead of each polling it in the busy handler's growing sleeps (up to 100 ms a try,
+    which made a burst of 32 intakes wait seconds). Keyed by the file: every engine on it shares the lock.
+    PostgreSQL locks rows, not the database: no lock there."""
+    database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+    if not database or database == ":memory:":
+        return nullcontext()
+    with _write_locks_guard:
+        return _write_locks.setdefault(str(Path(database).resolve()), threading.Lock())
+
+
+def _sqlite_pragmas(dbapi_conn, _record, busy_ms: int, synchronous: str = "FULL") -> None:
     cur = dbapi_conn.cursor()
     # WAL lets the web app read while the worker writes; busy_timeout rides out short write locks.
     cur.execute("PRAGMA journal_mode=WAL")
+    # FULL: a commit is on disk before it returns (a record survives a power cut); per connection.
+    cur.execute(f"PRAGMA synchronous={synchronous}")
     cur.execute(f"PRAGMA busy_timeout={busy_ms}")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from pydantic import TypeAdapter
+from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -25,6 +26,8 @@ from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
+from core.db import write_lock
+from core.group_commit import GroupCommit
 from core.messages import GrievanceInput
 from core.models.tickets import Intake, TicketCounter
 
@@ -37,40 +40,50 @@ MAX_RENUMBERING = 10_000
 MakeInput = Callable[[str], GrievanceInput]  # ticket number -> the workflow's input
 
 
-def next_ticket_id(engine: Engine, now: datetime, tz: str) -> str:
-    day = now.astimezone(ZoneInfo(tz)).date()
+def _number_statement(engine: Engine, day):
     insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
-    stmt = (
+    return (
         insert(TicketCounter)
         .values(day=day, last=1)
         .on_conflict_do_update(index_elements=["day"], set_={"last": TicketCounter.last + 1})
         .returning(TicketCounter.last)
     )
-    with engine.begin() as conn:
-        number = conn.execute(stmt).scalar_one()
+
+
+def _take_number(session: Session, now: datetime, tz: str) -> str:
+    """The next readable ticket number of the day, counted in the caller's transaction."""
+    day = now.astimezone(ZoneInfo(tz)).date()
+    number = session.execute(_number_statement(session.get_bind(), day)).scalar_one()
     return f"{day:%Y-%m%d}-{number:06d}"
 
 
+def next_ticket_id(engine: Engine, now: datetime, tz: str) -> str:
+    with write_lock(engine), Session(engine) as session, session.begin():
+        return _take_number(session, now, tz)
+
+
 def store_intake(engine: Engine, tz: str, make_input: MakeInput, key: str) -> tuple[Intake, bool]:
-    """The outbox row for `key`: the earlier one (False), or a new one under a fresh ticket number (True)."""
-    with Session(engine) as session:
-        existing = session.exec(select(Intake).where(Intake.idempotency_key == key)).first()
+    """The outbox row for `key`: the earlier one (False), or a new one under a fresh ticket number (True).
+
+    One write transaction: the number is counted first, so the transaction holds the write lock before it reads
+    (a read first could not upgrade to a write once another process had written), then the key is looked up
+    and the row stored; an earlier row for the key rolls the count back."""
     for _attempt in range(MAX_RENUMBERING):
-        if existing is not None:
-            return existing, False
-        ticket_id = next_ticket_id(engine, datetime.now(UTC), tz)
-        grievance = make_input(ticket_id)
-        row = Intake(idempotency_key=key, ticket_id=ticket_id, payload=PAYLOAD.dump_python(grievance, mode="json"),
-                     created_at=datetime.now(UTC))
         try:
-            with Session(engine) as session:
+            with write_lock(engine), Session(engine, expire_on_commit=False) as session:
+                ticket_id = _take_number(session, datetime.now(UTC), tz)
+                existing = session.exec(select(Intake).where(Intake.idempotency_key == key)).first()
+                if existing is not None:
+                    session.expunge(existing)  # kept as read: the rollback would expire it
+                    session.rollback()
+                    return existing, False
+                row = Intake(idempotency_key=key, ticket_id=ticket_id, created_at=datetime.now(UTC),
+                             payload=PAYLOAD.dump_python(make_input(ticket_id), mode="json"))
                 session.add(row)
                 session.commit()
-                session.refresh(row)
-            return row, True
-        except IntegrityError:  # the same key raced in from a parallel request, or the number is taken
-            with Session(engine) as session:
-                existing = session.exec(select(Intake).where(Intake.idempotency_key == key)).first()
+                return row, True
+        except IntegrityError:  # PostgreSQL: the same key raced in from a parallel request; or the number is taken
+            continue
     raise RuntimeError(f"no free ticket number for intake {key!r} after {MAX_RENUMBERING} tries")
 
 
@@ -97,7 +110,7 @@ async def start_intake(client: Client, engine: Engine, task_queue: str, row: Int
                 log.error("ticket number %s belongs to another grievance; renumbering intake %s", row.ticket_id, row.id)
                 row = await asyncio.to_thread(_renumber, engine, row, tz)
                 continue
-        await asyncio.to_thread(_mark_started, engine, row.id)
+        await asyncio.to_thread(_started_marks.mark, engine, row.id)
         return row.ticket_id
     raise RuntimeError(f"no free ticket number for intake {row.id} after {MAX_RENUMBERING} tries")
 
@@ -118,17 +131,17 @@ async def _started_by(client: Client, row: Intake) -> bool:
     return key == row.idempotency_key
 
 
-def _mark_started(engine: Engine, intake_id: int) -> None:
-    with Session(engine) as session:
-        stored = session.get(Intake, intake_id)
-        stored.started = True
-        session.add(stored)
-        session.commit()
+def _mark_started(engine: Engine, intake_ids: list[int]) -> None:
+    with write_lock(engine), engine.begin() as conn:
+        conn.execute(update(Intake).where(Intake.id.in_(intake_ids)).values(started=True))
+
+
+_started_marks = GroupCommit(_mark_started)  # a burst of starts is marked in one transaction, not one each
 
 
 def _renumber(engine: Engine, row: Intake, tz: str) -> Intake:
-    ticket_id = next_ticket_id(engine, datetime.now(UTC), tz)
-    with Session(engine) as session:
+    with write_lock(engine), Session(engine) as session:
+        ticket_id = _take_number(session, datetime.now(UTC), tz)
         stored = session.get(Intake, row.id)
         stored.ticket_id = ticket_id
         stored.payload = {**stored.payload, "ticket_id": ticket_id}

@@ -23,6 +23,7 @@ from temporalio.converter import DataConverter, DefaultFailureConverterWithEncod
 
 from core.config import Settings
 from core.payload_keys import PayloadKeyError, configured_older_keys, parse_key
+from core.payload_types import PayloadConverter
 
 ENCRYPTED = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
@@ -142,7 +143,8 @@ def _marker(encoding: bytes, reason: str) -> Payload:
 
 def encrypted_converter(keys: KeyRing) -> DataConverter:
     """The one data converter of every client and worker: payloads and failure messages encrypted."""
-    return dataclasses.replace(DataConverter.default, payload_codec=EncryptionCodec(keys),
+    return dataclasses.replace(DataConverter.default, payload_converter_class=PayloadConverter,
+                               payload_codec=EncryptionCodec(keys),
                                failure_converter_class=DefaultFailureConverterWithEncodedAttributes)
 
 

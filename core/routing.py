@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -41,6 +42,12 @@ LEARNED_NEIGHBOURS = 10
 TEMPERATURE = 0.12
 CHAR_BIGRAMS = True
 _CACHE_SIZE = 4
+# Confirmations grow by a city's dispatches (12,000 a day in Beijing): the newest this many are learned from,
+# and past LEARNED_REBUILD_FREE of them the learned index is rebuilt at most every LEARNED_REFRESH seconds
+# (one more among thousands barely moves a proposal; rebuilding on each dispatch cost a fifth of the worker).
+LEARNED_MAX = 20_000
+LEARNED_REBUILD_FREE = 1_000
+LEARNED_REFRESH = 10.0
 
 _ZH_STOP_WORDS = (
     "的 了 是 在 我 我们 我家 你 你们 他 她 它 他们 有 和 与 及 就 都 也 还 又 很 太 非常 特别 这 那 这个 那个 "
@@ -73,15 +80,32 @@ class _Index:
     model: bm25s.BM25
     codes: list[str]
     categories: np.ndarray
-    # Confirmed texts, each its own document, and the position in `codes` of the item it was confirmed for.
-    learned: bm25s.BM25 | None = None
-    learned_items: np.ndarray | None = None
-    learned_tokens: list[frozenset[str]] | None = None
+    learned: _LearnedIndex | None = None  # replaced whole, so a reader never sees half of a rebuild
+
+
+@dataclass(frozen=True)
+class _LearnedIndex:
+    """Confirmed texts, each its own document, and the position in `codes` of the item it was confirmed for."""
+
+    model: bm25s.BM25 | None
+    items: np.ndarray
+    tokens: list[frozenset[str]]
+    signature: tuple[int, int]  # (count, newest id) of the confirmations it was built from
+    built_at: float  # time.monotonic()
+
+
+@dataclass
+class _Confirmations:
+    """One database's confirmed texts, tokenized once each: the newest LEARNED_MAX, by id."""
+
+    rows: OrderedDict[int, tuple[str, list[str]]]
+    signature: tuple[int, int] = (0, 0)
 
 
 _tokenizer = jieba.Tokenizer()
 _known_words: set[str] = set()
 _cache: OrderedDict[tuple, _Index] = OrderedDict()
+_confirmations: dict[str, _Confirmations] = {}
 _lock = threading.Lock()
 
 
@@ -175,7 +199,8 @@ def _stem(word: str) -> str:
 
 def _scores(index: _Index, tokens: list[str]) -> np.ndarray | None:
     catalog = _bm25(index.model, tokens)
-    learned = _bm25(index.learned, tokens) if index.learned is not None else None
+    confirmed = index.learned
+    learned = _bm25(confirmed.model, tokens) if confirmed is not None and confirmed.model is not None else None
     if catalog is None and learned is None:
         return None
     scores = np.zeros(len(index.codes)) if catalog is None else catalog
@@ -188,9 +213,9 @@ def _scores(index: _Index, tokens: list[str]) -> np.ndarray | None:
         for doc in np.argpartition(-learned, k - 1)[:k]:
             if learned[doc] <= 0:
                 continue
-            words = index.learned_tokens[doc]
+            words = confirmed.tokens[doc]
             alike = len(query & words) / len(query | words)
-            item = index.learned_items[doc]
+            item = confirmed.items[doc]
             nearest[item] = max(nearest[item], alike)
         # At the threshold the bonus equals the best catalog score, so a near-repeat goes first.
         nearest = np.where(nearest >= LEARNED_MIN_OVERLAP, nearest / LEARNED_MIN_OVERLAP, 0.0)
@@ -206,22 +231,27 @@ def _bm25(model: bm25s.BM25, tokens: list[str]) -> np.ndarray | None:
 def _index(session: Session, version: int) -> _Index:
     # Keyed by database too: tests and tools may hold several catalogs with the same version numbers.
     created = session.get(CatalogVersion, version).created_at
-    learned = session.exec(select(func.count(col(RoutingExample.id)))).one()
-    key = (str(session.get_bind().url), version, str(created), learned)
+    database = str(session.get_bind().url)
+    key = (database, version, str(created))
     with _lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-        index = _build(session, version)
-        _cache[key] = index
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
+        index = _cache.get(key)
+        if index is None:
+            index = _cache[key] = _build(session, version)
+            while len(_cache) > _CACHE_SIZE:
+                _cache.popitem(last=False)
+        _cache.move_to_end(key)
+        confirmed = _confirmed(session, database)
+        known = index.learned
+        stale = known is None or known.signature != confirmed.signature
+        if stale and (known is None or len(confirmed.rows) < LEARNED_REBUILD_FREE
+                      or time.monotonic() - known.built_at >= LEARNED_REFRESH):
+            index.learned = _learned_index(index.codes, confirmed)
         return index
 
 
 def _build(session: Session, version: int) -> _Index:
+    """The catalog's own index; the confirmed texts are indexed apart (_learned_index)."""
     items: list[CatalogItem] = list(items_at(session, version))
-    learned_rows = session.exec(select(RoutingExample.item_code, RoutingExample.text)).all()
     _add_words(kw for item in items for kw in item.keywords or [])
 
     corpus = []
@@ -232,18 +262,46 @@ def _build(session: Session, version: int) -> _Index:
         corpus.append(doc or [""])
     model = bm25s.BM25(k1=BM25_K1, b=BM25_B)
     model.index(corpus, show_progress=False)
-    codes = [i.code for i in items]
-    index = _Index(model=model, codes=codes, categories=np.array([i.category for i in items]))
+    return _Index(model=model, codes=[i.code for i in items], categories=np.array([i.category for i in items]))
 
+
+def _confirmed(session: Session, database: str) -> _Confirmations:
+    """The database's confirmations, reading and tokenizing only those added since the last call."""
+    count, newest = session.exec(select(func.count(col(RoutingExample.id)), func.max(RoutingExample.id))).one()
+    signature = (count, newest or 0)
+    known = _confirmations.setdefault(database, _Confirmations(OrderedDict()))
+    if signature == known.signature:
+        return known
+    after = max(known.rows, default=0) if count >= known.signature[0] else 0  # fewer rows: read them all again
+    new = _confirmations_after(session, after)
+    if after and len(new) < min(count - known.signature[0], LEARNED_MAX):  # one committed late, below `after`
+        after, new = 0, _confirmations_after(session, 0)
+    if after == 0:
+        known.rows.clear()
+    for row_id, code, text in new:
+        known.rows[row_id] = (code, tokenize(text))
+    while len(known.rows) > LEARNED_MAX:
+        known.rows.popitem(last=False)
+    known.signature = signature
+    return known
+
+
+def _confirmations_after(session: Session, after: int) -> list[tuple[int, str, str]]:
+    """(id, item code, text) of the newest LEARNED_MAX confirmations with an id above `after`, oldest first."""
+    query = select(RoutingExample.id, RoutingExample.item_code, RoutingExample.text).where(RoutingExample.id > after)
+    return list(session.exec(query.order_by(col(RoutingExample.id).desc()).limit(LEARNED_MAX)).all())[::-1]
+
+
+def _learned_index(codes: list[str], confirmed: _Confirmations) -> _LearnedIndex:
     position = {code: i for i, code in enumerate(codes)}
-    confirmed = [(position[code], tokenize(text)) for code, text in learned_rows if code in position]
-    confirmed = [(i, tokens) for i, tokens in confirmed if tokens]
-    if confirmed:
-        index.learned = bm25s.BM25(k1=BM25_K1, b=BM25_B)
-        index.learned.index([tokens for _, tokens in confirmed], show_progress=False)
-        index.learned_items = np.array([i for i, _ in confirmed])
-        index.learned_tokens = [frozenset(tokens) for _, tokens in confirmed]
-    return index
+    usable = [(position[code], tokens) for code, tokens in confirmed.rows.values() if code in position and tokens]
+    model = None
+    if usable:
+        model = bm25s.BM25(k1=BM25_K1, b=BM25_B)
+        model.index([tokens for _, tokens in usable], show_progress=False)
+    return _LearnedIndex(model=model, items=np.array([i for i, _ in usable], dtype=int),
+                         tokens=[frozenset(tokens) for _, tokens in usable], signature=confirmed.signature,
+                         built_at=time.monotonic())
 
 
 def _add_words(words) -> None:

@@ -11,6 +11,8 @@ import os
 import sys
 
 from temporalio.client import Client
+from temporalio.worker import UnsandboxedWorkflowRunner, WorkflowRunner
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from core.config import Settings
 from core.payload_codec import data_converter
@@ -31,6 +33,13 @@ async def connect(settings: Settings, *, attempts: int = 40, delay: float = 0.25
             last = exc
             await asyncio.sleep(delay)
     raise TemporalUnreachable(f"Temporal is not reachable at {address} ({last})")
+
+
+def workflow_runner(settings: Settings) -> WorkflowRunner:
+    """How the worker runs workflow code: see `workflow_sandbox` in core.config. Outside the sandbox, determinism
+    rests on the test suite (every test worker keeps the SDK's default sandbox, so a non-deterministic call
+    fails a test) and on the replay tests over stored histories."""
+    return SandboxedWorkflowRunner() if settings.workflow_sandbox else UnsandboxedWorkflowRunner()
 
 
 def exit_now(code: int) -> None:

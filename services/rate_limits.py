@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.config import Settings
-from core.db import separate_pool
+from core.db import separate_pool, write_lock
 from core.i18n import _
 from core.messages import Channel
 from core.models.users import RateCounter
@@ -72,7 +72,7 @@ class SqlCounterStorage(Storage):
         """Counts `amount` in each (key, expiry, limit) window in turn, in one transaction (one write lock, one
         commit), and stops after the first whose count passes its limit: the counts made."""
         now, counts = time.time(), []
-        with self.engine.begin() as conn:
+        with write_lock(self.engine), self.engine.begin() as conn:
             for key, expiry, limit in windows:
                 counts.append(conn.execute(self._upsert(key, now + expiry, amount, now)).scalar_one())
                 if limit is not None and counts[-1] > limit:
@@ -92,7 +92,7 @@ class SqlCounterStorage(Storage):
     def _sweep(self, now: float) -> None:
         if now >= self._next_sweep:
             self._next_sweep = now + self.SWEEP_EVERY
-            with self.engine.begin() as conn:
+            with write_lock(self.engine), self.engine.begin() as conn:
                 conn.execute(delete(RateCounter).where(RateCounter.expires_at <= now))
 
     def _row(self, key: str) -> tuple[int, float] | None:
@@ -135,7 +135,9 @@ class RateLimits:
     """The platform's limits over one shared storage; built once per process by services.platform."""
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
-        self.storage = SqlCounterStorage(separate_pool(engine))  # counted while a request may hold a connection
+        # A pool of its own (counted while a request may hold a connection); not flushed commit by commit: a
+        # counter is not a record, and the flush was one of each intake's two waits for the disk.
+        self.storage = SqlCounterStorage(separate_pool(engine, durable=False))
         self.limiter = FixedWindowRateLimiter(self.storage)
         self.settings = settings
         # Parsed now, so a mistyped setting stops the process at start rather than at the first request.

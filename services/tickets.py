@@ -53,8 +53,18 @@ class Page:
 
 def paginate(session: Session, stmt, page: int) -> Page:
     page = max(1, page)
-    rows = list(session.exec(stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all())
+    rows = _fetch(session, stmt.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1))
     return Page(rows[:PAGE_SIZE], page, len(rows) > PAGE_SIZE)
+
+
+def _fetch(session: Session, stmt) -> list[Any]:
+    """A page of cases by id first, then those rows: a list sorted on other columns than its index's sorts ids
+    and keys, not every matching case whole (its description, its state). Other rows as they come."""
+    if [d["entity"] for d in stmt.column_descriptions] != [Ticket]:
+        return list(session.exec(stmt).all())
+    ids = list(session.exec(stmt.with_only_columns(Ticket.id)).all())
+    found = {t.id: t for t in session.exec(select(Ticket).where(col(Ticket.id).in_(ids)))} if ids else {}
+    return [found[i] for i in ids if i in found]
 
 
 class Bounded(list):
@@ -66,7 +76,7 @@ class Bounded(list):
 
 def bounded(session: Session, stmt) -> Bounded:
     """At most two queries: the rows, and their count only when the first page is full."""
-    rows = Bounded(session.exec(stmt.limit(PAGE_SIZE)).all())
+    rows = Bounded(_fetch(session, stmt.limit(PAGE_SIZE)))
     if len(rows) == PAGE_SIZE:
         rows.more = session.exec(select(func.count()).select_from(stmt.order_by(None).subquery())).one() - PAGE_SIZE
     return rows

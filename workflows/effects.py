@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
     from core.payloads import JoinInput
     from core.vocabulary import AuditAction
     from workflows import search_attributes
+    from workflows.patches import LOCAL_ROUTING
 
 LOCAL_TIMEOUT = timedelta(seconds=30)
 ACTIVITY_TIMEOUT = timedelta(minutes=2)
@@ -109,11 +110,15 @@ class CaseEffects:
 
     async def propose_routing(self) -> RoutingProposal | None:
         intake = self.s.intake
+        routing = ProposeRoutingInput(intake.description, intake.street_id, intake.category_hint,
+                                      intake.requested_item_code)
         try:
+            if workflow.patched(LOCAL_ROUTING):
+                return await workflow.execute_local_activity_method(
+                    RoutingActivities.propose_routing, routing,
+                    start_to_close_timeout=LOCAL_TIMEOUT, retry_policy=ROUTING_RETRY)
             return await workflow.execute_activity_method(
-                RoutingActivities.propose_routing,
-                ProposeRoutingInput(intake.description, intake.street_id, intake.category_hint,
-                                    intake.requested_item_code),
+                RoutingActivities.propose_routing, routing,
                 start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ROUTING_RETRY,
             )
         except ActivityError:

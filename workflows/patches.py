@@ -23,3 +23,6 @@ BOUNCE_RULES = "bounce-rules"
 RETURN_VISITS = "return-visits"
 # Issue 18, merged duplicates: a merged ticket tells the case it joins, whose complainants then all rate it.
 MERGE_FOLLOWS = "merge-follows"
+# Issue 19, intake at scale: routing runs as a local activity in the workflow task that received the case (no
+# activity task and second workflow task on the server for each case; the proposal is ready sooner).
+LOCAL_ROUTING = "local-routing"

@@ -104,6 +104,11 @@ def board_ranking(session: Session, settings: Settings | None = None, now: datet
     A rolling window rather than the current month, so the board does not empty on the 1st. Same figures,
     weights, minimum sample, groups and flags as the monthly ranking; live (not frozen), city-wide.
     """
-    end = now or datetime.now(UTC)
-    figures = compute_unit_figures(session, end - BOARD_WINDOW, end)
+    figures = board_figures(session, now)
     return rank_units(figures, weights=rate_weights(settings), minimum=min_sample(settings))
+
+
+def board_figures(session: Session, now: datetime | None = None) -> list[UnitFigures]:
+    """The board's figures: every unit with a counted event in [now − 30 days, now)."""
+    end = now or datetime.now(UTC)
+    return compute_unit_figures(session, end - BOARD_WINDOW, end)

@@ -11,7 +11,11 @@ from core.models.catalog import (
     Unit,
 )
 from core.models.corrections import FigureCorrection  # noqa: F401  (registers the corrections log)
-from core.models.evaluation import EvaluationRun, UnitResult  # noqa: F401  (registers the evaluation tables)
+from core.models.evaluation import (  # noqa: F401  (registers the evaluation tables)
+    EvaluationRun,
+    StoredFigures,
+    UnitResult,
+)
 from core.models.imports import ImportJob, ImportRow  # noqa: F401  (registers the bulk import tables)
 from core.models.routing import RoutingExample
 from core.models.tickets import Intake, Notice, Ticket, TicketCounter, TicketEvent

@@ -69,3 +69,16 @@ class UnitResult(SQLModel, table=True):
     rank: int | None = None  # within the group; None: listed, not ranked
     flags: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     first_receiver_cases: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+
+
+# Figures counted live (a month not frozen, the public board's window), stored so pages read them instead of
+# recounting the audit log per request; `stamp` names the state of the log they were counted from
+# (core.reports.stored decides when they are still exact or recent enough).
+class StoredFigures(SQLModel, table=True):
+    __tablename__ = "stored_figures"
+
+    key: str = Field(primary_key=True, max_length=96)  # "figures:2026-11:city", "snapshot:...", "board:city"
+    stamp: str = Field(max_length=128)
+    computed_at: datetime = Field(sa_type=UTCDateTime)  # the counting's "now"
+    seconds: float = 0.0  # how long the counting took
+    body: dict = Field(default_factory=dict, sa_column=Column(JSON))

@@ -24,6 +24,8 @@ class Ticket(SQLModel, table=True):
         Index("ix_tickets_pending_owner", "pending_request", "dispatch_owner_id", "updated_at"),
         Index("ix_tickets_unit_stage_accept", "primary_unit_id", "stage", "accept_deadline"),
         Index("ix_tickets_received_id", "received_at", "id"),
+        # the supervisor's requests to rule, oldest first: found, counted and sorted in the index (0012)
+        Index("ix_tickets_pending_stage_updated", "pending_request", "stage", "updated_at", "id"),
     )
 
     id: str = Field(primary_key=True, max_length=32)  # ticket number = workflow id

@@ -2,7 +2,8 @@
 
 One job per module: assembly (MonthlyReport, trend, checks), snapshot (hot spots, map, failures, typical
 cases), frozen (reading frozen runs), months (which month a page opens on), labels, exports (CSV, XLSX), pdf,
-dashboard (live counts).
+dashboard (live counts), stored (live figures
+kept between page views).
 Callers keep `from core import reports` and `reports.<name>`.
 """
 
@@ -41,6 +42,7 @@ from core.reports.snapshot import (
     snapshot,
     typical_cases,
 )
+from core.reports.stored import board_ranking, month_figures, month_snapshot
 
 __all__ = [
     "COLUMNS", "FLAG_LABELS", "GROUP_LABELS", "HOT_SPOTS", "MAP_CELLS", "MAP_PLACES", "RATE_KEYS", "TREND_MONTHS",
@@ -49,5 +51,5 @@ __all__ = [
     "font_path", "frozen_months", "frozen_rows", "group_label", "headings", "latest_counted_month",
     "latest_frozen_month", "latest_month_with_data", "live_counts", "live_rows", "meta", "monthly_report",
     "parameters_of", "public_month", "rank_label", "report_csv", "report_pdf", "report_xlsx", "snapshot", "titles",
-    "trend", "typical_cases", "weights_of",
+    "trend", "typical_cases", "weights_of", "board_ranking", "month_figures", "month_snapshot",
 ]

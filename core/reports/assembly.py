@@ -17,7 +17,8 @@ from core.models.catalog import Unit
 from core.models.evaluation import EvaluationRun, UnitResult
 from core.reports.corrections import CorrectionLine, month_corrections
 from core.reports.frozen import figures_of, find_run, frozen_rows
-from core.reports.snapshot import Failure, snapshot
+from core.reports.snapshot import Failure
+from core.reports.stored import month_figures, month_snapshot
 from core.vocabulary import UnitKind
 
 TREND_MONTHS = 6
@@ -99,8 +100,12 @@ def _district(scope: str) -> str | None:
 
 def live_rows(session: Session, period: ev.Period, scope: str, settings: Settings | None, *,
               decided_before: datetime | None = None) -> list[ev.Ranked]:
-    figures = ev.compute_unit_figures(session, period.start, period.end, district_id=_district(scope),
-                                      decided_before=decided_before)
+    """Every correction so far applied (decided_before None): the stored figures (core.reports.stored)."""
+    if decided_before is None:
+        figures = month_figures(session, period, scope, settings)
+    else:
+        figures = ev.compute_unit_figures(session, period.start, period.end, district_id=_district(scope),
+                                          decided_before=decided_before)
     return ev.rank_units(figures, weights=ev.rate_weights(settings), minimum=ev.min_sample(settings))
 
 
@@ -113,7 +118,7 @@ def monthly_report(session: Session, month: str, scope: str = ev.CITY, settings:
     if run is not None:
         rows, data, parameters = frozen_rows(session, run), run.totals, run.parameters
     else:
-        rows, data = live_rows(session, period, scope, settings), snapshot(session, period, scope)
+        rows, data = live_rows(session, period, scope, settings), month_snapshot(session, period, scope, settings)
         parameters = parameters_of(settings)
     report = MonthlyReport(
         period=period, scope=scope, scope_name=scope_name, frozen=run is not None,
@@ -148,8 +153,7 @@ def trend(session: Session, month: str, scope: str, settings: Settings | None, *
             points.append(TrendPoint(key, False, current))
         elif live:
             period = ev.parse_period(key, tz)
-            figures = ev.compute_unit_figures(session, period.start, period.end, district_id=_district(scope))
-            points.append(TrendPoint(key, False, ev.add_up(figures)))
+            points.append(TrendPoint(key, False, ev.add_up(month_figures(session, period, scope, settings))))
         else:
             points.append(TrendPoint(key, False, None))
     return points

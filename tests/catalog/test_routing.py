@@ -144,3 +144,30 @@ def test_routing_accuracy_floor_on_the_labelled_set(demo: Session):
     assert result["top3"] >= 0.85
     assert result["top1"] >= 0.7
     assert result["mean_latency_ms"] < 50
+
+
+def test_many_confirmations_are_tokenized_once_and_relearned_at_most_every_refresh(demo: Session, monkeypatch):
+    """Issue 19: a city's confirmations grow by thousands a day; rebuilding the whole index (and tokenizing every
+    confirmed text again) after each dispatch cost a fifth of the worker. Past LEARNED_REBUILD_FREE confirmations
+    a new one is learned at the next refresh; each text is tokenized once."""
+    from core import routing
+
+    monkeypatch.setattr(routing, "LEARNED_REBUILD_FREE", 2)
+    monkeypatch.setattr(routing, "LEARNED_REFRESH", 3600.0)
+    for n in range(3):
+        learn(demo, "MK-001", f"超市过期面包第{n}次")
+    propose(demo, "超市面包")  # builds the learned index from the three
+    tokenized: list[str] = []
+    real = routing.tokenize
+    monkeypatch.setattr(routing, "tokenize", lambda text: tokenized.append(text) or real(text))
+
+    text = "东门口那个铁皮棚子里天天有人敲敲打打"
+    learn(demo, "EC-003", text)
+    _, soon = propose(demo, "东门口铁皮棚子敲敲打打")
+    assert soon[0].item_code != "EC-003"  # not relearned yet: the refresh has not come
+    assert tokenized.count(text) == 1  # read once, when it came in
+
+    monkeypatch.setattr(routing, "LEARNED_REFRESH", 0.0)
+    _, later = propose(demo, "东门口铁皮棚子敲敲打打")
+    assert later[0].item_code == "EC-003"
+    assert tokenized.count(text) == 1

@@ -18,7 +18,7 @@ from services.intake import start_pending, submit
 from services.platform import Platform
 from services.temporal import TemporalConnection
 from tests.workflows.conftest import make_input
-from tests.workflows.steps import INTAKE, events_of, logged, run_id, state
+from tests.workflows.steps import INTAKE, events_of, logged, received, run_id, state
 
 TICKET_NUMBER = re.compile(r"^\d{4}-\d{4}-\d{6}$")
 
@@ -151,3 +151,17 @@ async def test_a_reset_counter_never_attaches_a_new_grievance_to_an_old_ticket(c
     old_state = await state(cases.client.get_workflow_handle(old.ticket_id))
     new_state = await state(cases.client.get_workflow_handle(new.ticket_id))
     assert old_state.intake.ticket_id == old.ticket_id and new_state.intake.ticket_id == new.ticket_id
+
+
+async def test_routing_runs_in_the_workflow_task_that_received_the_case(cases):
+    """Issue 19 (patch local-routing): no activity task on the server for routing, so the intake of a case is one
+    workflow task and the proposal is there for the dispatcher sooner."""
+    from temporalio.api.enums.v1 import EventType
+
+    handle = await received(cases)
+    await logged(cases, handle.id, lambda found: "routed" in found)
+    assert (await state(handle)).proposal.candidates  # routed for real
+    history = await handle.fetch_history()
+    kinds = [event.event_type for event in history.events]
+    assert EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED not in kinds
+    assert kinds.count(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) == 1

@@ -91,7 +91,7 @@ def dashboard(request: Request, session: SessionDep, settings: SettingsDep, user
     period = _period(month, settings)
     rows = reports.live_rows(session, period, scope, settings)
     totals = ev.add_up(r.figures for r in rows)
-    data = reports.snapshot(session, period, scope)
+    data = reports.month_snapshot(session, period, scope, settings)
     trend = reports.trend(session, month, scope, settings, live=False, current=totals)
     return render(request, "evaluation/dashboard.html", {
         "counts": reports.live_counts(session, district_id=district, now=now, settings=settings),

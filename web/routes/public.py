@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from core import evaluation as ev
+from core import reports
 from core.i18n import _
 from core.messages import Rating
 from http_common.deps import PlatformDep, SessionDep, SettingsDep, client_address
@@ -49,7 +50,7 @@ async def rate(request: Request, ticket_id: str, form: FormDep, platform: Platfo
 def board(request: Request, session: SessionDep, settings: SettingsDep, page: int = 1):
     return render(request, "board.html", {
         "cases": published_cases(session, page),
-        "ranking": ev.board_ranking(session, settings),  # the monthly ranking's rule, over the last 30 days
+        "ranking": reports.board_ranking(session, settings),  # the monthly ranking's rule, over the last 30 days
         "min_sample": ev.min_sample(settings),
         "fmt": Format,
         "names": unit_names(session),
