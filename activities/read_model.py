@@ -13,7 +13,6 @@ when it ran, which only grows from one task to the next:
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -25,7 +24,7 @@ from temporalio import activity
 from core.db import write_lock
 from core.messages import Actor, GrievanceState, Stage
 from core.models.tickets import Ticket, TicketEvent
-from core.vocabulary import PENDING_CONSULTATION, PENDING_REVIEW
+from core.ticket_row import ticket_fields
 
 
 @dataclass
@@ -54,12 +53,12 @@ class ReadModelActivities:
             if ticket is not None and input.fence < ticket.audit_fence:
                 return  # a superseded workflow task woke up late: the newer task's rows stand
             if ticket is None:
-                ticket = Ticket(**_ticket_fields(input.state), last_seq=input.seq, audit_fence=input.fence,
+                ticket = Ticket(**ticket_fields(input.state), last_seq=input.seq, audit_fence=input.fence,
                                 updated_at=input.at)
                 session.add(ticket)
                 session.flush()  # the ticket row first: events reference it
             elif (input.fence, input.seq) >= (ticket.audit_fence, ticket.last_seq):
-                for key, value in _ticket_fields(input.state).items():
+                for key, value in ticket_fields(input.state).items():
                     setattr(ticket, key, value)
                 ticket.last_seq, ticket.audit_fence, ticket.updated_at = input.seq, input.fence, input.at
                 session.add(ticket)
@@ -84,72 +83,3 @@ def _write_event(session: Session, input: RecordEventInput) -> None:
     row.stage_before = input.stage_before.value if input.stage_before else ""
     row.stage_after = input.state.stage.value
     session.add(row)
-
-
-def _ticket_fields(s: GrievanceState) -> dict:
-    intake = s.intake
-    pending = s.pending.kind if s.pending else (PENDING_REVIEW if s.stage == Stage.REVIEW else "")
-    next_cp = next((c.due for c in s.checkpoints if c.colour is None), None)
-    wait = min(s.waits, key=lambda w: (w.overdue, w.due), default=None)  # the open one first
-    waiting = (wait.kind, wait.due, wait.overdue) if wait else ("", None, False)
-    if s.stage == Stage.RETURN_VISIT:  # the centre's call back is the waiting, on its own clock
-        waiting = ("return_visit", s.return_visit_deadline, False)
-    return {
-        "id": s.ticket_id,
-        "stage": s.stage.value,
-        "channel": intake.channel.value,
-        "description": intake.description,
-        "address": intake.address,
-        "lat": intake.lat,
-        "lng": intake.lng,
-        "category_hint": intake.category_hint,
-        "requested_item_code": intake.requested_item_code,
-        "complainant_name": intake.complainant.name,
-        "complainant_phone": intake.complainant.phone,
-        "confidential": intake.confidential,
-        "whistle_unit_id": intake.whistle_unit_id,
-        "street_id": intake.street_id,
-        "received_at": intake.received_at,
-        "item_code": s.item_code,
-        "item_name": s.item_name,
-        "category": s.category,
-        "catalog_version": s.catalog_version,
-        "tier": s.clock.tier if s.clock else "",
-        "dispatch_owner_id": s.dispatch_owner_id,
-        "primary_unit_id": s.primary.id if s.primary else None,
-        "cooperating_unit_ids": [u.id for u in s.cooperating],
-        "consulted_unit_ids": list(s.pending.unit_ids) if s.pending and s.pending.kind == PENDING_CONSULTATION else [],
-        "district_id": s.district_id,
-        "dispatched_at": s.dispatched_at,
-        "accept_deadline": s.accept_deadline,
-        "accepted_at": s.accepted_at,
-        "closure_deadline": s.closure_deadline,
-        "next_checkpoint_at": next_cp,
-        "wait_kind": waiting[0],
-        "wait_due": waiting[1],
-        "wait_overdue": waiting[2],
-        "colour": s.colour.value,
-        "overdue": s.overdue,
-        "escalated": s.escalated,
-        "pending_request": pending,
-        "submitted_at": s.submitted_at,
-        "closed_at": s.closed_at,
-        "outcome": s.outcome.value if s.outcome else "",
-        "rating": s.rating.value if s.rating else "",
-        "rating_source": s.rating_source,
-        "resolved": s.resolved,
-        "return_visit_reason": s.return_visit_reason if s.stage == Stage.RETURN_VISIT else "",
-        "reopen_count": s.reopen_count,
-        "calendar_fallback": s.calendar_fallback,
-        "state": _jsonable(dataclasses.asdict(s)),
-    }
-
-
-def _jsonable(value):
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value

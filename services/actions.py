@@ -206,7 +206,7 @@ async def perform(platform: Platform, user: CurrentUser, ticket_id: str, name: A
 def _prepare(platform: Platform, user: CurrentUser, ticket_id: str, action: HumanAction, body: Shape | None,
              where: str) -> tuple[str, Any]:
     with Session(platform.engine) as session:  # closed before the update is sent: no transaction across an await
-        ticket = visible_ticket(session, platform.settings, user, ticket_id, where)
+        ticket = visible_ticket(session, platform.settings, user, ticket_id, where, filed_now=True)
         return ticket.id, action.build(body, actor_for(user), ticket, session)
 
 

@@ -16,10 +16,12 @@ from sqlmodel import Session, col, select
 
 from core.config import Settings
 from core.i18n import _, current_locale
+from core.intake_outbox import PAYLOAD as GRIEVANCE
 from core.masking import mask_name, mask_phone, mask_text
-from core.messages import Channel, Role, Stage
+from core.messages import Channel, GrievanceState, Role, Stage
 from core.models.catalog import Unit
-from core.models.tickets import Ticket, TicketEvent
+from core.models.tickets import Intake, Ticket, TicketEvent
+from core.ticket_row import ticket_fields
 from core.vocabulary import (
     CITIZEN_ACTIONS,
     CITIZEN_REASONS,
@@ -275,18 +277,35 @@ def handling_units(session: Session) -> list[Unit]:
 # ---- one case ----
 
 
-def ticket_or_404(session: Session, ticket_id: str) -> Ticket:
+def ticket_or_404(session: Session, ticket_id: str, *, filed_now: bool = False) -> Ticket:
+    """The read-model row; filed_now: or, for a case just filed, the row it will have (just_filed)."""
     ticket = session.get(Ticket, ticket_id[:32])
+    if ticket is None and filed_now:
+        ticket = just_filed(session, ticket_id)
     if ticket is None:
         raise ServiceError(ErrorKind.NOT_FOUND,
                            _("No such ticket. A ticket filed a moment ago appears within a few seconds."))
     return ticket
 
 
-def visible_ticket(session: Session, settings: Settings, user: CurrentUser, ticket_id: str, where: str = ""
-                   ) -> Ticket:
-    """The ticket when `user` may open it; 404 when it does not exist, a logged 403 when it is not theirs."""
-    ticket = ticket_or_404(session, ticket_id)
+def just_filed(session: Session, ticket_id: str) -> Ticket | None:
+    """A case whose workflow was started a moment ago and has not written its first audit row yet, as that row
+    will read (core.ticket_row), from its intake: a client that files and acts at once is not sent back with a
+    404. Never stored: the worker writes the real row."""
+    intake = session.exec(select(Intake).where(Intake.ticket_id == ticket_id[:32], Intake.started == true())).first()
+    if intake is None:
+        return None
+    grievance = GRIEVANCE.validate_python(intake.payload)
+    state = GrievanceState(ticket_id=grievance.ticket_id, stage=Stage.RECEIVED, intake=grievance,
+                           dispatch_owner_id=grievance.dispatch_owner_id)
+    return Ticket(**ticket_fields(state), updated_at=grievance.received_at)
+
+
+def visible_ticket(session: Session, settings: Settings, user: CurrentUser, ticket_id: str, where: str = "", *,
+                   filed_now: bool = False) -> Ticket:
+    """The ticket when `user` may open it; 404 when it does not exist, a logged 403 when it is not theirs.
+    filed_now: a case just filed counts too (just_filed), for an action the workflow itself waits to take."""
+    ticket = ticket_or_404(session, ticket_id, filed_now=filed_now)
     if not can_view(user, ticket, settings):
         raise denied(user, where or f"ticket {ticket.id}", f"ticket {ticket.id} outside the account's cases")
     return ticket

@@ -171,3 +171,11 @@ def test_many_confirmations_are_tokenized_once_and_relearned_at_most_every_refre
     _, later = propose(demo, "东门口铁皮棚子敲敲打打")
     assert later[0].item_code == "EC-003"
     assert tokenized.count(text) == 1
+
+
+def test_a_fresh_worker_builds_the_index_before_its_first_case(demo: Session):
+    from core import routing
+
+    routing._cache.clear()
+    routing.warm_up(demo.get_bind())
+    assert any(key[0] == str(demo.get_bind().url) for key in routing._cache)
