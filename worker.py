@@ -18,12 +18,14 @@ from datetime import timedelta
 from temporalio.worker import Worker
 
 from activities import build_activities
+from core import routing
 from core.config import get_settings
 from core.db import DatabaseConfigError, get_engine, ping
 from core.files import make_private
 from core.logsetup import configure_logging
 from core.payload_codec import PayloadKeyError
-from core.temporal import TemporalUnreachable, connect, exit_now
+from core.temporal import TemporalUnreachable, connect, exit_now, workflow_runner
+from services.import_jobs import start_queued_imports
 from services.intake import start_pending
 from workflows.evaluation import MonthlyEvaluationWorkflow, ensure_monthly_schedule
 from workflows.grievance import GrievanceWorkflow
@@ -49,10 +51,12 @@ async def run_worker(stop: asyncio.Event) -> None:
             workflows=[GrievanceWorkflow, MonthlyEvaluationWorkflow, HotlineImportWorkflow],
             activities=build_activities(engine, settings),
             activity_executor=executor,
+            workflow_runner=workflow_runner(settings),
             graceful_shutdown_timeout=timedelta(seconds=20),
         )
         log.info("worker polling %s on %s", settings.temporal_task_queue, settings.effective_temporal_address)
         sweeper = asyncio.create_task(_sweep_outbox(client, engine, settings, stop))
+        asyncio.get_running_loop().run_in_executor(executor, routing.warm_up, engine)  # while the worker starts
         async with worker:
             await stop.wait()
             log.info("stopping: finishing tasks in hand")
@@ -63,6 +67,7 @@ async def _sweep_outbox(client, engine, settings, stop: asyncio.Event) -> None:
     while not stop.is_set():
         try:
             await start_pending(client, engine, settings)
+            await start_queued_imports(client, engine, settings)  # imports whose web died before starting them
         except Exception:  # a sweep failure must not stop the worker; the next sweep retries
             log.exception("intake outbox sweep failed")
         try:

@@ -93,6 +93,11 @@ class HotlineImportActivities:
             job = session.get(ImportJob, input.job_id)
             if job is None:
                 raise RuntimeError(f"import job {input.job_id} is not in the read model")
+            if job.status == ImportStatus.QUEUED.value:  # its workflow runs: the console says so, the sweep skips it
+                job.status = ImportStatus.RUNNING.value
+                session.add(job)
+                session.commit()
+                session.refresh(job)
             rows = session.exec(select(ImportRow).where(ImportRow.job_id == input.job_id)
                                 .order_by(col(ImportRow.row)).offset(input.offset).limit(input.limit)).all()
             return job, list(rows)

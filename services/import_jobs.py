@@ -7,12 +7,16 @@ progress read here. Database work runs in worker threads, one short transaction 
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
+from temporalio.client import Client
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from core.config import Settings
@@ -28,9 +32,12 @@ from services.platform import Platform
 from services.temporal import unreachable
 from workflows.hotline_import import HotlineImportInput, HotlineImportWorkflow, import_workflow_id
 
+log = logging.getLogger(__name__)
 RECENT_JOBS = 20
 SHOWN_FAILURES = 50
 PROBLEMS_SHOWN = 50
+SWEEP_GRACE = timedelta(seconds=30)  # a fresh job is still being started by its own request
+SWEEP_LIMIT = 100
 
 
 @dataclass
@@ -55,7 +62,7 @@ async def start_hotline_import(platform: Platform, reporter: Actor, data: bytes,
     if len(data) > BULK_MAX_BYTES:
         raise ServiceError(ErrorKind.BAD_INPUT, _("The file is larger than 5 MB."))
     settings, engine = platform.settings, platform.engine
-    job = await asyncio.to_thread(_check_and_store, engine, settings, reporter, data, filename)
+    job = await asyncio.to_thread(store_hotline_import, engine, settings, reporter, data, filename)
     try:
         client = await platform.temporal.get()
         await client.start_workflow(
@@ -70,7 +77,36 @@ async def start_hotline_import(platform: Platform, reporter: Actor, data: bytes,
     return job
 
 
-def _check_and_store(engine: Engine, settings: Settings, reporter: Actor, data: bytes, filename: str) -> ImportJob:
+async def start_queued_imports(client: Client, engine: Engine, settings: Settings,
+                               grace: timedelta = SWEEP_GRACE) -> int:
+    """The import sweep (run by the worker next to the intake outbox's): starts the workflow of every job still
+    queued after `grace`, i.e. stored by a web process that died before starting it. Idempotent: the same
+    workflow id as the web's start, and an id already used (running or ended) is left alone."""
+    jobs = await asyncio.to_thread(_queued_jobs, engine, datetime.now(UTC) - grace)
+    started = 0
+    for job_id, total in jobs:
+        try:
+            await client.start_workflow(
+                HotlineImportWorkflow.run, HotlineImportInput(job_id, total, settings.hotline_import_batch),
+                id=import_workflow_id(job_id), task_queue=settings.temporal_task_queue,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE)
+        except WorkflowAlreadyStartedError:
+            continue  # the web started it after all; its first batch marks it running
+        log.info("started import job %s from the sweep", job_id)
+        started += 1
+    return started
+
+
+def _queued_jobs(engine: Engine, cutoff: datetime) -> list[tuple[str, int]]:
+    with Session(engine) as session:
+        return list(session.exec(select(ImportJob.id, ImportJob.total).where(
+            ImportJob.status == ImportStatus.QUEUED.value, col(ImportJob.created_at) < cutoff)
+            .order_by(col(ImportJob.created_at)).limit(SWEEP_LIMIT)).all())
+
+
+def store_hotline_import(engine: Engine, settings: Settings, reporter: Actor, data: bytes,
+                         filename: str = "") -> ImportJob:
+    """The request's first half: the checked file stored as a queued job (its workflow not started yet)."""
     with Session(engine) as session:
         report = parse(session, data, settings.timezone, settings.hotline_import_max_rows)
     if report.problems:

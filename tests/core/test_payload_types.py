@@ -27,10 +27,12 @@ from tests.workflows.conftest import make_input
 
 
 def a_state() -> GrievanceState:
-    intake = make_input("2026-1130-000001", attachments=[Attachment(name="照片.jpg", content_type="image/jpeg", size=10, sha256="ab", storage_key="ab.jpg")],
+    photo = Attachment(name="照片.jpg", content_type="image/jpeg", size=10, sha256="ab", storage_key="ab.jpg")
+    intake = make_input("2026-1130-000001", attachments=[photo],
                         complainant=Complainant(name="张三", phone="13800000000"))
     state = GrievanceState(ticket_id=intake.ticket_id, stage=Stage.IN_PROGRESS, intake=intake,
-                           dispatch_owner_id="centre", primary=UnitRef(id="dept-market", name="市场监管局", kind="department"),
+                           dispatch_owner_id="centre",
+                           primary=UnitRef(id="dept-market", name="市场监管局", kind="department"),
                            rating=Rating.SATISFIED, accepted_at=datetime(2026, 11, 30, 3, tzinfo=UTC))
     state.checkpoints = [Checkpoint(index=1, due=datetime(2026, 12, 1, tzinfo=UTC))]
     return state
