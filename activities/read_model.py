@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 from temporalio import activity
 
 from core.db import write_lock
+from core.group_commit import GroupCommit
 from core.messages import Actor, GrievanceState, Stage
 from core.models.tickets import Ticket, TicketEvent
 from core.ticket_row import ticket_fields
@@ -48,27 +49,50 @@ class ReadModelActivities:
 
     @activity.defn
     def record_event(self, input: RecordEventInput) -> None:
-        with write_lock(self.engine), Session(self.engine) as session:
-            ticket = session.exec(select(Ticket).where(Ticket.id == input.ticket_id).with_for_update()).first()
-            if ticket is not None and input.fence < ticket.audit_fence:
-                return  # a superseded workflow task woke up late: the newer task's rows stand
-            if ticket is None:
-                ticket = Ticket(**ticket_fields(input.state), last_seq=input.seq, audit_fence=input.fence,
-                                updated_at=input.at)
-                session.add(ticket)
-                session.flush()  # the ticket row first: events reference it
-            elif (input.fence, input.seq) >= (ticket.audit_fence, ticket.last_seq):
-                for key, value in ticket_fields(input.state).items():
-                    setattr(ticket, key, value)
-                ticket.last_seq, ticket.audit_fence, ticket.updated_at = input.seq, input.fence, input.at
-                session.add(ticket)
-            _write_event(session, input)
-            # No session sync: the rows are not loaded here, and the ORM's evaluation of the criteria against the
-            # session's objects was a tenth of the worker's CPU per case.
-            session.exec(delete(TicketEvent).where(TicketEvent.ticket_id == input.ticket_id,
-                                                   TicketEvent.seq > input.seq, TicketEvent.fence < input.fence)
-                         .execution_options(synchronize_session=False))
-            session.commit()
+        failed = _recorded_together.mark(self.engine, input)
+        if failed is not None:
+            raise failed  # the local activity is retried, with the same fence and seq
+
+
+def _record_batch(engine: Engine, inputs: list[RecordEventInput]) -> list[Exception | None]:
+    """The events of cases moving at the same moment, in one transaction (one flush to disk on SQLite, where
+    every commit waits for the disk); if that fails, each is written alone, so only a failing one fails."""
+    try:
+        _record_together(engine, inputs)
+        return [None] * len(inputs)
+    except Exception as exc:
+        if len(inputs) == 1:
+            return [exc]
+    return [_record_batch(engine, [input])[0] for input in inputs]
+
+
+def _record_together(engine: Engine, inputs: list[RecordEventInput]) -> None:
+    with write_lock(engine), Session(engine) as session:
+        for input in inputs:
+            _record(session, input)
+        session.commit()
+
+
+def _record(session: Session, input: RecordEventInput) -> None:
+    ticket = session.exec(select(Ticket).where(Ticket.id == input.ticket_id).with_for_update()).first()
+    if ticket is not None and input.fence < ticket.audit_fence:
+        return  # a superseded workflow task woke up late: the newer task's rows stand
+    if ticket is None:
+        ticket = Ticket(**ticket_fields(input.state), last_seq=input.seq, audit_fence=input.fence,
+                        updated_at=input.at)
+        session.add(ticket)
+        session.flush()  # the ticket row first: events reference it
+    elif (input.fence, input.seq) >= (ticket.audit_fence, ticket.last_seq):
+        for key, value in ticket_fields(input.state).items():
+            setattr(ticket, key, value)
+        ticket.last_seq, ticket.audit_fence, ticket.updated_at = input.seq, input.fence, input.at
+        session.add(ticket)
+    _write_event(session, input)
+    # No session sync: the rows are not loaded here, and the ORM's evaluation of the criteria against the
+    # session's objects was a tenth of the worker's CPU per case.
+    session.exec(delete(TicketEvent).where(TicketEvent.ticket_id == input.ticket_id,
+                                           TicketEvent.seq > input.seq, TicketEvent.fence < input.fence)
+                 .execution_options(synchronize_session=False))
 
 
 def _write_event(session: Session, input: RecordEventInput) -> None:
@@ -83,3 +107,6 @@ def _write_event(session: Session, input: RecordEventInput) -> None:
     row.stage_before = input.stage_before.value if input.stage_before else ""
     row.stage_after = input.state.stage.value
     session.add(row)
+
+
+_recorded_together = GroupCommit(_record_batch)

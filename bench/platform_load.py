@@ -25,8 +25,8 @@ def plan() -> dict:
     if quick():
         return {"intake_clients": 32, "intake_count": 300, "intake_seconds": 20, "drain_seconds": 60,
                 "loop_clients": 8, "loops": 24, "loop_seconds": 60}
-    return {"intake_clients": 32, "intake_count": 3000, "intake_seconds": 60, "drain_seconds": 240,
-            "loop_clients": 8, "loops": 200, "loop_seconds": 150}
+    return {"intake_clients": 32, "intake_count": 2000, "intake_seconds": 60, "drain_seconds": 180,
+            "loop_clients": 8, "loops": 150, "loop_seconds": 120}
 
 
 async def measure(workers: int, webs: int) -> dict:

@@ -1,7 +1,7 @@
 """Group commit: callers in many threads each hand in one item; whoever finds no write under way writes every
 item waiting, in one transaction, and the others wait for the write that carries theirs. A burst of N small
-writes becomes a few transactions, and each caller still returns only once its item is stored (or raises what
-the write raised).
+writes becomes a few transactions (on SQLite, a few flushes to disk instead of N), and each caller still returns
+only once its item is stored, with its own result (or raises what the write raised).
 """
 
 from __future__ import annotations
@@ -14,48 +14,57 @@ from typing import Any
 class _Batch:
     def __init__(self) -> None:
         self.items: list[Any] = []
+        self.results: list[Any] | None = None
+        self.turn = threading.Event()  # its first caller may write it
         self.done = threading.Event()
         self.error: BaseException | None = None
 
+    def result(self, position: int) -> Any:
+        if self.error is not None:
+            raise self.error
+        return self.results[position] if self.results is not None else None
+
 
 class GroupCommit:
-    """`write(engine, items)` stores a list of items in one transaction; `mark(engine, item)` blocks until
-    `item` is stored. Batches are per engine, so items for different databases never share a transaction."""
+    """`write(engine, items)` stores a list of items in one transaction and returns their results in order (or
+    None); `mark(engine, item)` blocks until `item` is stored and returns its result. A batch is written by its
+    first caller, one batch at a time per engine (so items for different databases never share a transaction),
+    and everyone who arrives meanwhile joins the next batch: no caller writes more than its own batch."""
 
-    def __init__(self, write: Callable[[Any, list[Any]], None]) -> None:
+    def __init__(self, write: Callable[[Any, list[Any]], list[Any] | None]) -> None:
         self._write = write
         self._lock = threading.Lock()
-        self._waiting: dict[int, tuple[Any, _Batch]] = {}  # engine id -> (engine, batch being filled)
-        self._writing: set[int] = set()  # engines with a leader writing now
+        self._filling: dict[int, _Batch] = {}  # engine id -> the batch callers join now
+        self._writing: set[int] = set()  # engines with a batch being written
 
-    def mark(self, engine: Any, item: Any) -> None:
+    def mark(self, engine: Any, item: Any) -> Any:
         key = id(engine)
         with self._lock:
-            _engine, batch = self._waiting.setdefault(key, (engine, _Batch()))
+            batch = self._filling.setdefault(key, _Batch())
             batch.items.append(item)
-            leader = key not in self._writing
-            if leader:
+            position = len(batch.items) - 1
+            if position == 0 and key not in self._writing:
                 self._writing.add(key)
-        if not leader:
+                batch.turn.set()
+        if position == 0:
+            batch.turn.wait()
+            self._write_batch(key, engine, batch)
+        else:
             batch.done.wait()
-            if batch.error is not None:
-                raise batch.error
-            return
-        self._lead(key, engine)
-        if batch.error is not None:
-            raise batch.error
+        return batch.result(position)
 
-    def _lead(self, key: int, engine: Any) -> None:
-        """Writes batch after batch until none is waiting; then the next caller leads."""
-        while True:
-            with self._lock:
-                taken = self._waiting.pop(key, None)
-                if taken is None:
-                    self._writing.discard(key)
-                    return
-            batch = taken[1]
-            try:
-                self._write(engine, batch.items)
-            except BaseException as exc:  # every caller in the batch learns it, not just the leader
-                batch.error = exc
-            batch.done.set()
+    def _write_batch(self, key: int, engine: Any, batch: _Batch) -> None:
+        with self._lock:
+            if self._filling.get(key) is batch:
+                del self._filling[key]  # who comes now forms the next batch
+        try:
+            batch.results = self._write(engine, batch.items)
+        except BaseException as exc:  # every caller in the batch learns it, not just the writer
+            batch.error = exc
+        batch.done.set()
+        with self._lock:
+            following = self._filling.get(key)
+            if following is not None:
+                following.turn.set()  # its first caller writes it next
+            else:
+                self._writing.discard(key)

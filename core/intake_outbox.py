@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client
@@ -65,9 +65,40 @@ def next_ticket_id(engine: Engine, now: datetime, tz: str) -> str:
 def store_intake(engine: Engine, tz: str, make_input: MakeInput, key: str) -> tuple[Intake, bool]:
     """The outbox row for `key`: the earlier one (False), or a new one under a fresh ticket number (True).
 
-    One write transaction: the number is counted first, so the transaction holds the write lock before it reads
-    (a read first could not upgrade to a write once another process had written), then the key is looked up
-    and the row stored; an earlier row for the key rolls the count back."""
+    Intakes arriving together are stored together, in one transaction (on SQLite one flush to disk for a burst
+    of 32 instead of 32); each returns once the transaction with its row has committed."""
+    return _stored_together.mark(engine, (tz, make_input, key))
+
+
+def _store_batch(engine: Engine, items: list[tuple[str, MakeInput, str]]) -> list[tuple[Intake, bool]]:
+    try:
+        return _store_all(engine, items)
+    except IntegrityError:  # a key raced in from another process: each one alone, as _store_one sorts it out
+        return [_store_one(engine, *item) for item in items]
+
+
+def _store_all(engine: Engine, items: list[tuple[str, MakeInput, str]]) -> list[tuple[Intake, bool]]:
+    with write_lock(engine), Session(engine, expire_on_commit=False) as session:
+        keys = {key for _tz, _make, key in items}
+        known = {row.idempotency_key: row for row in session.exec(select(Intake).where(
+            col(Intake.idempotency_key).in_(keys))).all()}
+        results, now = [], datetime.now(UTC)
+        for tz, make_input, key in items:
+            if key in known:
+                results.append((known[key], False))
+                continue
+            ticket_id = _take_number(session, now, tz)
+            row = known[key] = Intake(idempotency_key=key, ticket_id=ticket_id, created_at=now,
+                                      payload=PAYLOAD.dump_python(make_input(ticket_id), mode="json"))
+            session.add(row)
+            results.append((row, True))
+        session.commit()
+    return results
+
+
+def _store_one(engine: Engine, tz: str, make_input: MakeInput, key: str) -> tuple[Intake, bool]:
+    """One intake in its own transaction: the number is counted first, so the transaction holds the write lock
+    before it reads, then the key is looked up and the row stored; an earlier row rolls the count back."""
     for _attempt in range(MAX_RENUMBERING):
         try:
             with write_lock(engine), Session(engine, expire_on_commit=False) as session:
@@ -85,6 +116,9 @@ def store_intake(engine: Engine, tz: str, make_input: MakeInput, key: str) -> tu
         except IntegrityError:  # PostgreSQL: the same key raced in from a parallel request; or the number is taken
             continue
     raise RuntimeError(f"no free ticket number for intake {key!r} after {MAX_RENUMBERING} tries")
+
+
+_stored_together = GroupCommit(_store_batch)
 
 
 async def start_intake(client: Client, engine: Engine, task_queue: str, row: Intake, tz: str = "Asia/Shanghai"

@@ -63,3 +63,37 @@ def test_a_late_retry_within_one_task_keeps_that_task_s_later_rows(engine):
     write(engine, 2, "progress", 11)  # the first attempt of seq 2 outlived its timeout and commits now
     assert rows(engine) == [(1, "received", "u-disp"), (2, "progress", "u-eco"), (3, "escalated", "u-sup")]
     assert (ticket(engine).last_seq, ticket(engine).stage) == (3, "dispatched")
+
+
+def test_events_of_many_cases_at_once_are_committed_together_and_a_failing_one_fails_alone(engine):
+    """Issue 19: local activities writing at the same moment share one transaction (one flush to disk on SQLite);
+    a failing event fails only its own activity, which is retried, and the others are written."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import event, text
+
+    commits = [0]
+    event.listen(engine, "commit", lambda _conn: commits.__setitem__(0, commits[0] + 1))
+    with engine.begin() as conn:  # a broken event: the audit table refuses action "boom"
+        conn.execute(text("CREATE TRIGGER refuse_boom BEFORE INSERT ON ticket_events WHEN NEW.action = 'boom' "
+                          "BEGIN SELECT RAISE(ABORT, 'refused'); END"))
+    commits[0] = 0
+
+    def one(n: int) -> str:
+        ticket_id = f"T-MANY-{n:02d}"
+        state = GrievanceState(ticket_id=ticket_id, stage=Stage.RECEIVED, intake=make_input(ticket_id))
+        try:
+            ReadModelActivities(engine).record_event(RecordEventInput(
+                ticket_id=ticket_id, seq=1, at=datetime.now(UTC), actor=DISPATCHER,
+                action="boom" if n == 7 else "received", state=state, fence=3))
+        except Exception:
+            return "failed"
+        return "ok"
+
+    with ThreadPoolExecutor(16) as pool:
+        outcomes = list(pool.map(one, range(40)))
+    assert outcomes.count("failed") == 1 and outcomes[7] == "failed"
+    with Session(engine) as session:
+        written = session.exec(select(TicketEvent.ticket_id)).all()
+    assert len(written) == 39 and "T-MANY-07" not in written
+    assert commits[0] < 39  # events arriving together were committed together
