@@ -24,7 +24,7 @@ from core.db import DatabaseConfigError, get_engine, ping
 from core.files import make_private
 from core.logsetup import configure_logging
 from core.payload_codec import PayloadKeyError
-from core.temporal import TemporalUnreachable, connect, exit_now, workflow_runner
+from core.temporal import TemporalUnreachable, connect, exit_now, worker_tuner, workflow_runner
 from services.import_jobs import start_queued_imports
 from services.intake import start_pending
 from workflows.evaluation import MonthlyEvaluationWorkflow, ensure_monthly_schedule
@@ -52,6 +52,7 @@ async def run_worker(stop: asyncio.Event) -> None:
             activities=build_activities(engine, settings),
             activity_executor=executor,
             workflow_runner=workflow_runner(settings),
+            tuner=worker_tuner(settings),
             graceful_shutdown_timeout=timedelta(seconds=20),
         )
         log.info("worker polling %s on %s", settings.temporal_task_queue, settings.effective_temporal_address)

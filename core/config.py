@@ -125,6 +125,10 @@ class Settings(BaseSettings):
     # the workflow modules and re-reads their type hints for every case it starts or replays (a third of the
     # worker's CPU per case); the test suite runs every workflow inside it. True: the sandbox here too.
     workflow_sandbox: bool = False
+    # The worker takes on new work while the machine's CPU is below this share (the SDK's resource-based tuner):
+    # on a machine shared with the web process, a burst of intake is accepted first and the worker catches up
+    # after it. 0: fixed task slots (a worker on a machine of its own).
+    worker_target_cpu: float = Field(0.8, ge=0, le=1)
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -9,9 +9,15 @@ import asyncio
 import logging
 import os
 import sys
+from datetime import timedelta
 
 from temporalio.client import Client
-from temporalio.worker import UnsandboxedWorkflowRunner, WorkflowRunner
+from temporalio.worker import (
+    ResourceBasedSlotConfig,
+    UnsandboxedWorkflowRunner,
+    WorkerTuner,
+    WorkflowRunner,
+)
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from core.config import Settings
@@ -40,6 +46,17 @@ def workflow_runner(settings: Settings) -> WorkflowRunner:
     rests on the test suite (every test worker keeps the SDK's default sandbox, so a non-deterministic call
     fails a test) and on the replay tests over stored histories."""
     return SandboxedWorkflowRunner() if settings.workflow_sandbox else UnsandboxedWorkflowRunner()
+
+
+def worker_tuner(settings: Settings) -> WorkerTuner | None:
+    """Task slots by the machine's load (`worker_target_cpu` in core.config); None: the SDK's fixed slots. A few
+    slots of each kind stay open whatever the load, so timers and the cases people act on still move."""
+    if not settings.worker_target_cpu:
+        return None
+    floor = ResourceBasedSlotConfig(minimum_slots=2, maximum_slots=100, ramp_throttle=timedelta(milliseconds=20))
+    return WorkerTuner.create_resource_based(
+        target_memory_usage=0.9, target_cpu_usage=settings.worker_target_cpu,
+        workflow_config=floor, activity_config=floor, local_activity_config=floor)
 
 
 def exit_now(code: int) -> None:

@@ -1,0 +1,21 @@
+"""How the worker runs (issue 19): workflows outside the sandbox unless WORKFLOW_SANDBOX, and task slots that follow the
+machine's CPU unless WORKER_TARGET_CPU=0. The test suite's own workers keep the SDK's sandbox (tests construct them
+with its default runner), so a non-deterministic call in a workflow still fails a test."""
+
+from __future__ import annotations
+
+from temporalio.worker import UnsandboxedWorkflowRunner, WorkerTuner
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
+
+from core.config import Settings
+from core.temporal import worker_tuner, workflow_runner
+
+
+def test_the_worker_runs_workflows_outside_the_sandbox_unless_asked():
+    assert isinstance(workflow_runner(Settings()), UnsandboxedWorkflowRunner)
+    assert isinstance(workflow_runner(Settings(workflow_sandbox=True)), SandboxedWorkflowRunner)
+
+
+def test_the_worker_takes_work_by_the_machines_load_unless_it_has_the_machine_to_itself():
+    assert isinstance(worker_tuner(Settings()), WorkerTuner)
+    assert worker_tuner(Settings(worker_target_cpu=0)) is None
