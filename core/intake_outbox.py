@@ -67,14 +67,26 @@ def store_intake(engine: Engine, tz: str, make_input: MakeInput, key: str) -> tu
 
     Intakes arriving together are stored together, in one transaction (on SQLite one flush to disk for a burst
     of 32 instead of 32); each returns once the transaction with its row has committed."""
-    return _stored_together.mark(engine, (tz, make_input, key))
+    stored = _stored_together.mark(engine, (tz, make_input, key))
+    if isinstance(stored, Exception):
+        raise stored
+    return stored
 
 
-def _store_batch(engine: Engine, items: list[tuple[str, MakeInput, str]]) -> list[tuple[Intake, bool]]:
+def _store_batch(engine: Engine, items: list[tuple[str, MakeInput, str]]) -> list[tuple[Intake, bool] | Exception]:
+    """All together; if that fails (a key raced in from another process, one bad intake), each one alone, so
+    only a failing intake fails and _store_one sorts out a race."""
     try:
         return _store_all(engine, items)
-    except IntegrityError:  # a key raced in from another process: each one alone, as _store_one sorts it out
-        return [_store_one(engine, *item) for item in items]
+    except Exception:
+        return [_one_alone(engine, item) for item in items]
+
+
+def _one_alone(engine: Engine, item: tuple[str, MakeInput, str]) -> tuple[Intake, bool] | Exception:
+    try:
+        return _store_one(engine, *item)
+    except Exception as exc:  # handed to its own caller only
+        return exc
 
 
 def _store_all(engine: Engine, items: list[tuple[str, MakeInput, str]]) -> list[tuple[Intake, bool]]:

@@ -108,3 +108,16 @@ def test_records_are_flushed_commit_by_commit_and_counters_are_not(engine):
             assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     finally:
         counters.dispose()
+
+
+def test_an_intake_that_cannot_be_stored_fails_alone(engine):
+    def broken(ticket_id: str) -> GrievanceInput:
+        raise ValueError("no input")
+
+    items = [(grievance, f"fine-{n}") for n in range(10)] + [(broken, "broken")]
+    with ThreadPoolExecutor(11) as pool:
+        outcomes = [pool.submit(store_intake, engine, TZ, make, key) for make, key in items]
+        errors = [future.exception(timeout=10) for future in outcomes]
+    assert isinstance(errors[-1], ValueError) and errors[:-1] == [None] * 10
+    with Session(engine) as session:
+        assert len(session.exec(select(Intake)).all()) == 10
