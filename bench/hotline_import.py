@@ -14,14 +14,12 @@ import time
 from collections.abc import Awaitable, Callable
 
 import httpx
-from sqlalchemy import text
 from temporalio.client import Client
 
 from bench.figures import Figure, quick
 from bench.hotline_csv import make_csv
-from bench.intake import IntakeRun, drain
+from bench.intake import IntakeRun, drain, started_intakes
 from bench.stack import BenchStack
-from core.db import make_engine
 from core.seed import DEMO_PASSWORD
 from core.temporal import connect
 
@@ -93,12 +91,7 @@ async def running_check(stack: BenchStack, client: Client, tickets: list[str], s
         if running >= len(tickets) or time.monotonic() > deadline:
             break
         await asyncio.sleep(1)
-    engine = make_engine(stack.database_url)
-    try:
-        with engine.connect() as connection:
-            started = set(connection.execute(text("SELECT ticket_id FROM intakes WHERE started")).scalars())
-    finally:
-        engine.dispose()
+    started = started_intakes(stack)
     return {"running": running, "intake_rows_started": len(started & set(tickets)), "tickets": len(tickets)}
 
 

@@ -84,6 +84,16 @@ async def drive(stack: BenchStack, *, clients: int, count: int, seconds: float) 
     return run
 
 
+def started_intakes(stack: BenchStack) -> set[str]:
+    """Ticket numbers whose intake row is marked started (its workflow was started by the web or the sweep)."""
+    engine = make_engine(stack.database_url)
+    try:
+        with engine.connect() as connection:
+            return set(connection.execute(text("SELECT ticket_id FROM intakes WHERE started")).scalars())
+    finally:
+        engine.dispose()
+
+
 async def verify(stack: BenchStack, client: Client, tickets: list[str]) -> dict:
     """Each accepted ticket: a running workflow in Temporal, and its intake row marked started."""
     gate = asyncio.Semaphore(16)
@@ -98,12 +108,7 @@ async def verify(stack: BenchStack, client: Client, tickets: list[str]) -> dict:
                 statuses[type(exc).__name__] += 1
 
     await asyncio.gather(*(describe(t) for t in tickets))
-    engine = make_engine(stack.database_url)
-    try:
-        with engine.connect() as connection:
-            started = set(connection.execute(text("SELECT ticket_id FROM intakes WHERE started")).scalars())
-    finally:
-        engine.dispose()
+    started = started_intakes(stack)
     running = statuses.get("RUNNING", 0)
     return {"workflows": dict(statuses), "running": running, "intake_rows_started": len(started & set(tickets)),
             "all_running_and_started": running == len(tickets) and started >= set(tickets)}
