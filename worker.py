@@ -24,7 +24,7 @@ from core.db import DatabaseConfigError, get_engine, ping
 from core.files import make_private
 from core.logsetup import configure_logging
 from core.payload_codec import PayloadKeyError
-from core.temporal import TemporalUnreachable, connect, exit_now, worker_tuner, workflow_runner
+from core.temporal import ACTIVITY_THREADS, TemporalUnreachable, connect, exit_now, worker_tuner, workflow_runner
 from services.import_jobs import start_queued_imports
 from services.intake import start_pending
 from workflows.evaluation import MonthlyEvaluationWorkflow, ensure_monthly_schedule
@@ -44,7 +44,7 @@ async def run_worker(stop: asyncio.Event) -> None:
         await ensure_monthly_schedule(client, settings.temporal_task_queue, timezone=settings.timezone)
     except Exception:  # the grievances must run even if the schedule cannot be written now
         log.exception("could not create or check the monthly evaluation schedule")
-    with ThreadPoolExecutor(max_workers=32) as executor:
+    with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
         worker = Worker(
             client,
             task_queue=settings.temporal_task_queue,

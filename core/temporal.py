@@ -1,4 +1,5 @@
-"""Connecting to Temporal: retries briefly (the dev server needs ~0.3 s), then a one-line error.
+"""Connecting to Temporal: retries briefly (the dev server needs ~0.3 s), then a one-line error; and how the worker
+runs workflows and takes on tasks.
 
 Every client of the platform connects here, so every payload goes through the encryption codec.
 """
@@ -22,6 +23,8 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from core.config import Settings
 from core.payload_codec import data_converter
+
+ACTIVITY_THREADS = 32  # the worker's thread pool for activities; no more of them run at once
 
 
 class TemporalUnreachable(RuntimeError):
@@ -53,10 +56,12 @@ def worker_tuner(settings: Settings) -> WorkerTuner | None:
     slots of each kind stay open whatever the load, so timers and the cases people act on still move."""
     if not settings.worker_target_cpu:
         return None
-    floor = ResourceBasedSlotConfig(minimum_slots=2, maximum_slots=100, ramp_throttle=timedelta(milliseconds=20))
+    def floor(most: int) -> ResourceBasedSlotConfig:
+        return ResourceBasedSlotConfig(minimum_slots=2, maximum_slots=most, ramp_throttle=timedelta(milliseconds=20))
+
     return WorkerTuner.create_resource_based(
-        target_memory_usage=0.9, target_cpu_usage=settings.worker_target_cpu,
-        workflow_config=floor, activity_config=floor, local_activity_config=floor)
+        target_memory_usage=0.9, target_cpu_usage=settings.worker_target_cpu, workflow_config=floor(100),
+        activity_config=floor(ACTIVITY_THREADS), local_activity_config=floor(ACTIVITY_THREADS))
 
 
 def exit_now(code: int) -> None:
