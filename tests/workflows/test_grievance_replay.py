@@ -19,7 +19,7 @@ from temporalio.client import WorkflowHandle, WorkflowHistory
 from temporalio.converter import DataConverter
 from temporalio.worker import Replayer
 
-from core.messages import GrievanceState, Rating, Stage
+from core.messages import GrievanceState, Outcome, Rating, Stage
 from core.payloads import (
     AcceptInput,
     BounceRequestInput,
@@ -187,6 +187,23 @@ async def test_ruling_that_keeps_the_lead_with_cooperating_units_replays(cases):
 
     assert final.stage == Stage.CLOSED and [u.id for u in final.cooperating] == ["dept-market"]
     await _replay_and_store(handle, "consultation_keeps_lead_with_cooperating")
+
+
+async def test_case_routed_in_its_first_workflow_task_replays(cases):
+    """Issue 19's path (patch local-routing): routing as a local activity, the whole loop to the close."""
+    handle = await received(cases, "2026-1130-900019")
+    await handle.execute_update(W.dispatch, DispatchInput(actor=CENTRE, item_code="MK-001",
+                                                          primary_unit_id="dept-market"))
+    await handle.execute_update(W.accept, AcceptInput(actor=MARKET))
+    await handle.execute_update(W.submit_result, SubmitResultInput(actor=MARKET, summary="已责令整改",
+                                                                   outcome=Outcome.RESOLVED))
+    await handle.execute_update(W.review, ReviewInput(actor=CENTRE, approve=True))
+    await handle.execute_update(W.rate, RateInput(actor=rater(handle), rating=Rating.SATISFIED, resolved=True))
+    final = await finished(cases, handle)
+    assert final.stage == Stage.CLOSED and final.proposal.candidates
+    history = await handle.fetch_history()
+    assert EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED not in [e.event_type for e in history.events[:8]]
+    await _replay_and_store(handle, "local_routing_closed")
 
 
 def test_at_least_two_histories_are_stored():
