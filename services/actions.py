@@ -76,9 +76,9 @@ from services.action_inputs import (
     RulingIn,
     Shape,
 )
+from services.cases import visible_ticket
 from services.errors import ServiceError
 from services.platform import Platform
-from services.tickets import visible_ticket
 from services.updates import send, update_id
 from workflows.grievance import GrievanceWorkflow
 

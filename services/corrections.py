@@ -31,8 +31,8 @@ from core.models.tickets import Ticket, TicketEvent
 from core.reports.corrections import reason_label
 from core.vocabulary import AuditAction, Detail, ErrorKind
 from services.accounts import CurrentUser, denied
+from services.cases import ticket_or_404
 from services.errors import ServiceError
-from services.tickets import ticket_or_404
 
 log = logging.getLogger("services.corrections")
 MAX_TEXT = 4000

@@ -1,7 +1,7 @@
 """Citizens follow and rate their own case with its number and tracking secret, no account needed.
 
 The tracking page and the JSON API call the same functions: the same throttle, the same secret check,
-the same timeline (services.tickets.citizen_timeline) and the same rating update.
+the same timeline (services.cases.citizen_timeline) and the same rating update.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from core.vocabulary import ErrorKind
 from services.accounts import check_tracking_rate, citizen_actor, denied
 from services.action_inputs import yes_no
 from services.actions import ACTIONS
+from services.cases import CitizenStep, citizen_timeline
 from services.errors import ServiceError
 from services.intake import check_secret
 from services.platform import Platform
-from services.tickets import CitizenStep, citizen_timeline
 from services.updates import send
 
 MERGE_HOPS = 5  # a duplicate merged into a case that was itself merged later: follow it this far

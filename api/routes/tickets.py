@@ -19,7 +19,7 @@ from core.messages import Channel, Complainant
 from core.models.tickets import Ticket
 from core.vocabulary import ErrorKind
 from http_common.deps import PlatformDep, SessionDep, SettingsDep, client_address
-from services import actions, intake, notices, tickets, tracking
+from services import actions, cases, intake, notices, tickets, tracking
 from services.accounts import CurrentUser, actor_for
 from services.actions import ACTIONS, HumanAction
 from services.errors import ServiceError
@@ -147,7 +147,7 @@ class ActionOut(BaseModel):
 
 
 def ticket_out(ticket: Ticket, user: CurrentUser | None) -> TicketOut:
-    view = tickets.case_view(user, ticket)
+    view = cases.case_view(user, ticket)
     masked = {"description": view.description, "address": view.address,
               "complainant_name": view.complainant_name, "complainant_phone": view.complainant_phone}
     return TicketOut(
@@ -203,23 +203,23 @@ def work_queue(name: Literal["dispatch", "bounces", "review", "inbox", "supervis
 @router.get("/tickets/{ticket_id}", response_model=TicketOut, summary="One ticket")
 def get_ticket(ticket_id: str, request: Request, session: SessionDep, settings: SettingsDep,
                user: ApiUser) -> TicketOut:
-    return ticket_out(tickets.visible_ticket(session, settings, user, ticket_id, request.url.path), user)
+    return ticket_out(cases.visible_ticket(session, settings, user, ticket_id, request.url.path), user)
 
 
 @router.get("/tickets/{ticket_id}/events", response_model=list[EventOut], summary="The ticket's audit timeline")
 def ticket_events(ticket_id: str, request: Request, session: SessionDep, settings: SettingsDep,
                   user: ApiUser) -> list[EventOut]:
-    ticket = tickets.visible_ticket(session, settings, user, ticket_id, request.url.path)
+    ticket = cases.visible_ticket(session, settings, user, ticket_id, request.url.path)
     return [EventOut(seq=e.seq, at=e.at, actor=e.actor_name or e.actor_id, role=e.role, unit_id=e.unit_id,
                      action=e.action, reason=e.reason, stage_before=e.stage_before, stage_after=e.stage_after)
-            for e in tickets.timeline(session, ticket.id)]
+            for e in cases.timeline(session, ticket.id)]
 
 
 @router.get("/tickets/{ticket_id}/duplicates", response_model=list[DuplicateOut],
             summary="Open tickets close in place and text, proposed for merging")
 def ticket_duplicates(ticket_id: str, request: Request, session: SessionDep, settings: SettingsDep,
                       user: ApiUser) -> list[DuplicateOut]:
-    ticket = tickets.visible_ticket(session, settings, user, ticket_id, request.url.path)
+    ticket = cases.visible_ticket(session, settings, user, ticket_id, request.url.path)
     return [DuplicateOut(ticket_id=c.ticket_id, similarity=c.similarity, distance_m=c.distance_m, stage=c.stage)
             for c in find_duplicates(session, ticket)]
 

@@ -16,8 +16,8 @@ from core.models.users import User
 from core.seed import seed_all
 from core.vocabulary import ErrorKind
 from services.accounts import load_user
+from services.cases import visible_ticket
 from services.errors import ServiceError
-from services.tickets import visible_ticket
 
 TICKET = "2026-1130-000777"
 

@@ -16,7 +16,7 @@ from core.i18n import _
 from core.messages import Outcome, Rating
 from core.vocabulary import ErrorKind
 from http_common.deps import PlatformDep, SessionDep, SettingsDep
-from services import action_inputs, actions, corrections, tickets
+from services import action_inputs, actions, cases, corrections, tickets
 from services.errors import ServiceError
 from services.uploads import path_of
 from web.auth import CurrentUserDep
@@ -30,21 +30,21 @@ NEEDS_CATALOG = {Action.DISPATCH, Action.REQUEST_BOUNCE, Action.RULE_BOUNCE, Act
 
 def case_context(user, ticket) -> dict:
     """The case as this user may see it (masked or not), as the templates' variables."""
-    return dict(vars(tickets.case_view(user, ticket)))
+    return dict(vars(cases.case_view(user, ticket)))
 
 
 @router.get("/cases/{ticket_id}")
 def case_page(request: Request, ticket_id: str, session: SessionDep, settings: SettingsDep, user: CurrentUserDep):
-    ticket = tickets.visible_ticket(session, settings, user, ticket_id, request.url.path)
+    ticket = cases.visible_ticket(session, settings, user, ticket_id, request.url.path)
     allowed = actions.allowed_actions(user, ticket, settings)
     needs_catalog = bool(allowed & NEEDS_CATALOG)
     context = case_context(user, ticket)
-    events = tickets.timeline(session, ticket.id)
+    events = cases.timeline(session, ticket.id)
     context.update(
         names=tickets.unit_names(session),
         duplicates=find_duplicates(session, ticket) if Action.MERGE in allowed else [],
         events=events,
-        dispatch_note=tickets.dispatch_note(events),
+        dispatch_note=cases.dispatch_note(events),
         actions={a.value for a in allowed},
         corrections=corrections.panel(session, settings, user, ticket),
         items=catalog.items_at(session) if needs_catalog else [],
@@ -59,15 +59,15 @@ def case_page(request: Request, ticket_id: str, session: SessionDep, settings: S
 @router.get("/cases/{ticket_id}/status")
 def case_status(request: Request, ticket_id: str, session: SessionDep, settings: SettingsDep, user: CurrentUserDep):
     """The self-refreshing status card (htmx polls it; without JS the full page shows the same)."""
-    ticket = tickets.visible_ticket(session, settings, user, ticket_id, request.url.path)
+    ticket = cases.visible_ticket(session, settings, user, ticket_id, request.url.path)
     return render(request, "_case_status.html", {**case_context(user, ticket), "names": tickets.unit_names(session)})
 
 
 @router.get("/cases/{ticket_id}/files/{sha256}")
 def case_file(request: Request, ticket_id: str, sha256: str, session: SessionDep, settings: SettingsDep,
               user: CurrentUserDep):
-    ticket = tickets.visible_ticket(session, settings, user, ticket_id, request.url.path)
-    found = tickets.attachment(ticket, sha256)
+    ticket = cases.visible_ticket(session, settings, user, ticket_id, request.url.path)
+    found = cases.attachment(ticket, sha256)
     path = path_of(settings.data_dir, sha256) if found else None
     if path is None:
         raise ServiceError(ErrorKind.NOT_FOUND, _("No such file."))
