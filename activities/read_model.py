@@ -49,21 +49,9 @@ class ReadModelActivities:
 
     @activity.defn
     def record_event(self, input: RecordEventInput) -> None:
-        failed = _recorded_together.mark(self.engine, input)
-        if failed is not None:
-            raise failed  # the local activity is retried, with the same fence and seq
-
-
-def _record_batch(engine: Engine, inputs: list[RecordEventInput]) -> list[Exception | None]:
-    """The events of cases moving at the same moment, in one transaction (one flush to disk on SQLite, where
-    every commit waits for the disk); if that fails, each is written alone, so only a failing one fails."""
-    try:
-        _record_together(engine, inputs)
-        return [None] * len(inputs)
-    except Exception as exc:
-        if len(inputs) == 1:
-            return [exc]
-    return [_record_batch(engine, [input])[0] for input in inputs]
+        """Written with the events of cases moving at the same moment, in one transaction (one flush to disk on
+        SQLite); a failing event fails only its own local activity, which is retried (core.group_commit)."""
+        _recorded_together.mark(self.engine, input)
 
 
 def _record_together(engine: Engine, inputs: list[RecordEventInput]) -> None:
@@ -109,4 +97,4 @@ def _write_event(session: Session, input: RecordEventInput) -> None:
     session.add(row)
 
 
-_recorded_together = GroupCommit(_record_batch)
+_recorded_together = GroupCommit(_record_together)

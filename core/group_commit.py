@@ -1,7 +1,8 @@
 """Group commit: callers in many threads each hand in one item; whoever finds no write under way writes every
 item waiting, in one transaction, and the others wait for the write that carries theirs. A burst of N small
 writes becomes a few transactions (on SQLite, a few flushes to disk instead of N), and each caller still returns
-only once its item is stored, with its own result (or raises what the write raised).
+only once its item is stored, with its own result. When a batch's write fails, each of its items is written
+alone, so only the item that fails raises, to its own caller.
 """
 
 from __future__ import annotations
@@ -14,22 +15,23 @@ from typing import Any
 class _Batch:
     def __init__(self) -> None:
         self.items: list[Any] = []
-        self.results: list[Any] | None = None
+        self.results: list[Any] = []
+        self.errors: list[BaseException | None] = []
         self.turn = threading.Event()  # its first caller may write it
         self.done = threading.Event()
-        self.error: BaseException | None = None
 
     def result(self, position: int) -> Any:
-        if self.error is not None:
-            raise self.error
-        return self.results[position] if self.results is not None else None
+        if self.errors[position] is not None:
+            raise self.errors[position]
+        return self.results[position]
 
 
 class GroupCommit:
     """`write(engine, items)` stores a list of items in one transaction and returns their results in order (or
-    None); `mark(engine, item)` blocks until `item` is stored and returns its result. A batch is written by its
-    first caller, one batch at a time per engine (so items for different databases never share a transaction),
-    and everyone who arrives meanwhile joins the next batch: no caller writes more than its own batch."""
+    None); `mark(engine, item)` blocks until `item` is stored and returns its result, or raises its own failure.
+    A batch is written by its first caller, one batch at a time per engine (so items for different databases
+    never share a transaction), and everyone who arrives meanwhile joins the next batch: no caller writes more
+    than its own batch."""
 
     def __init__(self, write: Callable[[Any, list[Any]], list[Any] | None]) -> None:
         self._write = write
@@ -53,15 +55,30 @@ class GroupCommit:
             batch.done.wait()
         return batch.result(position)
 
+    def _written(self, engine: Any, items: list[Any]) -> tuple[list[Any], list[BaseException | None]]:
+        """(results, errors) of the items: all in one write, or each alone when that write fails."""
+        try:
+            return self._write(engine, items) or [None] * len(items), [None] * len(items)
+        except Exception as exc:
+            if len(items) == 1:
+                return [None], [exc]
+        alone = [self._written(engine, [item]) for item in items]
+        return [results[0] for results, _ in alone], [errors[0] for _, errors in alone]
+
     def _write_batch(self, key: int, engine: Any, batch: _Batch) -> None:
         with self._lock:
             if self._filling.get(key) is batch:
                 del self._filling[key]  # who comes now forms the next batch
         try:
-            batch.results = self._write(engine, batch.items)
-        except BaseException as exc:  # every caller in the batch learns it, not just the writer
-            batch.error = exc
-        batch.done.set()
+            batch.results, batch.errors = self._written(engine, batch.items)
+        except BaseException as exc:  # interrupted: nobody waits for ever, everyone learns it
+            batch.results, batch.errors = [None] * len(batch.items), [exc] * len(batch.items)
+            raise
+        finally:
+            batch.done.set()
+            self._hand_over(key)
+
+    def _hand_over(self, key: int) -> None:
         with self._lock:
             following = self._filling.get(key)
             if following is not None:

@@ -67,26 +67,13 @@ def store_intake(engine: Engine, tz: str, make_input: MakeInput, key: str) -> tu
 
     Intakes arriving together are stored together, in one transaction (on SQLite one flush to disk for a burst
     of 32 instead of 32); each returns once the transaction with its row has committed."""
-    stored = _stored_together.mark(engine, (tz, make_input, key))
-    if isinstance(stored, Exception):
-        raise stored
-    return stored
+    return _stored_together.mark(engine, (tz, make_input, key))
 
 
-def _store_batch(engine: Engine, items: list[tuple[str, MakeInput, str]]) -> list[tuple[Intake, bool] | Exception]:
-    """All together; if that fails (a key raced in from another process, one bad intake), each one alone, so
-    only a failing intake fails and _store_one sorts out a race."""
-    try:
-        return _store_all(engine, items)
-    except Exception:
-        return [_one_alone(engine, item) for item in items]
-
-
-def _one_alone(engine: Engine, item: tuple[str, MakeInput, str]) -> tuple[Intake, bool] | Exception:
-    try:
-        return _store_one(engine, *item)
-    except Exception as exc:  # handed to its own caller only
-        return exc
+def _store(engine: Engine, items: list[tuple[str, MakeInput, str]]) -> list[tuple[Intake, bool]]:
+    """A batch in one transaction; one alone (GroupCommit retries each item alone when its batch fails: a key
+    raced in from another process, one bad intake) with _store_one's renumbering."""
+    return [_store_one(engine, *items[0])] if len(items) == 1 else _store_all(engine, items)
 
 
 def _store_all(engine: Engine, items: list[tuple[str, MakeInput, str]]) -> list[tuple[Intake, bool]]:
@@ -99,38 +86,39 @@ def _store_all(engine: Engine, items: list[tuple[str, MakeInput, str]]) -> list[
             if key in known:
                 results.append((known[key], False))
                 continue
-            ticket_id = _take_number(session, now, tz)
-            row = known[key] = Intake(idempotency_key=key, ticket_id=ticket_id, created_at=now,
-                                      payload=PAYLOAD.dump_python(make_input(ticket_id), mode="json"))
-            session.add(row)
-            results.append((row, True))
+            known[key] = _add_intake(session, now, tz, make_input, key)
+            results.append((known[key], True))
         session.commit()
     return results
 
 
 def _store_one(engine: Engine, tz: str, make_input: MakeInput, key: str) -> tuple[Intake, bool]:
-    """One intake in its own transaction: the number is counted first, so the transaction holds the write lock
-    before it reads, then the key is looked up and the row stored; an earlier row rolls the count back."""
+    """One intake in its own transaction; the same key stored meanwhile by another process (a unique-key error)
+    is found on the next try."""
     for _attempt in range(MAX_RENUMBERING):
         try:
             with write_lock(engine), Session(engine, expire_on_commit=False) as session:
-                ticket_id = _take_number(session, datetime.now(UTC), tz)
                 existing = session.exec(select(Intake).where(Intake.idempotency_key == key)).first()
                 if existing is not None:
-                    session.expunge(existing)  # kept as read: the rollback would expire it
-                    session.rollback()
                     return existing, False
-                row = Intake(idempotency_key=key, ticket_id=ticket_id, created_at=datetime.now(UTC),
-                             payload=PAYLOAD.dump_python(make_input(ticket_id), mode="json"))
-                session.add(row)
+                row = _add_intake(session, datetime.now(UTC), tz, make_input, key)
                 session.commit()
                 return row, True
-        except IntegrityError:  # PostgreSQL: the same key raced in from a parallel request; or the number is taken
+        except IntegrityError:  # the same key raced in from another process, or the number is taken
             continue
     raise RuntimeError(f"no free ticket number for intake {key!r} after {MAX_RENUMBERING} tries")
 
 
-_stored_together = GroupCommit(_store_batch)
+def _add_intake(session: Session, now: datetime, tz: str, make_input: MakeInput, key: str) -> Intake:
+    """A new outbox row under the day's next ticket number (counted in the session's transaction)."""
+    ticket_id = _take_number(session, now, tz)
+    row = Intake(idempotency_key=key, ticket_id=ticket_id, created_at=now,
+                 payload=PAYLOAD.dump_python(make_input(ticket_id), mode="json"))
+    session.add(row)
+    return row
+
+
+_stored_together = GroupCommit(_store)
 
 
 async def start_intake(client: Client, engine: Engine, task_queue: str, row: Intake, tz: str = "Asia/Shanghai"
