@@ -16,16 +16,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 from temporalio import activity
 
 from core.db import write_lock
 from core.group_commit import GroupCommit
-from core.messages import Actor, GrievanceState, Stage
+from core.messages import Actor, Stage
 from core.models.tickets import Ticket, TicketEvent
-from core.ticket_row import ticket_fields
+from core.models.types import UTCDateTime
 
 
 @dataclass
@@ -35,7 +35,7 @@ class RecordEventInput:
     at: datetime
     actor: Actor
     action: str
-    state: GrievanceState
+    row: dict  # core.ticket_row.ticket_fields of the state after the event: the case's new snapshot
     reason: str = ""
     unit_id: str | None = None
     stage_before: Stage | None = None
@@ -61,40 +61,55 @@ def _record_together(engine: Engine, inputs: list[RecordEventInput]) -> None:
         session.commit()
 
 
+# Written with prepared SQL statements, not ORM objects: the ORM's loading and change tracking of the ticket row,
+# and building a statement around each event's values, were most of the worker's CPU per case.
+TICKETS, EVENTS = Ticket.__table__, TicketEvent.__table__
+_TIMES = frozenset(column.name for column in TICKETS.columns if isinstance(column.type, UTCDateTime))
+_FENCE = select(TICKETS.c.audit_fence, TICKETS.c.last_seq).where(TICKETS.c.id == bindparam("ticket")).with_for_update()
+_UPDATE_TICKET = update(TICKETS).where(TICKETS.c.id == bindparam("ticket"))  # sets the columns it is given
+_EVENT = select(EVENTS.c.id, EVENTS.c.fence).where(EVENTS.c.ticket_id == bindparam("ticket"),
+                                                   EVENTS.c.seq == bindparam("event_seq"))
+_INSERT_EVENT = insert(EVENTS)
+_UPDATE_EVENT = update(EVENTS).where(EVENTS.c.id == bindparam("event"))
+_DELETE_PHANTOMS = delete(EVENTS).where(EVENTS.c.ticket_id == bindparam("ticket"),
+                                        EVENTS.c.seq > bindparam("event_seq"),
+                                        EVENTS.c.fence < bindparam("write_fence"))
+
+
 def _record(session: Session, input: RecordEventInput) -> None:
-    ticket = session.exec(select(Ticket).where(Ticket.id == input.ticket_id).with_for_update()).first()
-    if ticket is not None and input.fence < ticket.audit_fence:
+    key = {"ticket": input.ticket_id}
+    current = session.execute(_FENCE, key).first()
+    if current is not None and input.fence < current.audit_fence:
         return  # a superseded workflow task woke up late: the newer task's rows stand
-    if ticket is None:
-        ticket = Ticket(**ticket_fields(input.state), last_seq=input.seq, audit_fence=input.fence,
-                        updated_at=input.at)
-        session.add(ticket)
+    if current is None:
+        session.add(Ticket(**_snapshot(input)))
         session.flush()  # the ticket row first: events reference it
-    elif (input.fence, input.seq) >= (ticket.audit_fence, ticket.last_seq):
-        for key, value in ticket_fields(input.state).items():
-            setattr(ticket, key, value)
-        ticket.last_seq, ticket.audit_fence, ticket.updated_at = input.seq, input.fence, input.at
-        session.add(ticket)
+    elif (input.fence, input.seq) >= (current.audit_fence, current.last_seq):
+        session.execute(_UPDATE_TICKET, key | _snapshot(input, without_id=True))
     _write_event(session, input)
-    # No session sync: the rows are not loaded here, and the ORM's evaluation of the criteria against the
-    # session's objects was a tenth of the worker's CPU per case.
-    session.exec(delete(TicketEvent).where(TicketEvent.ticket_id == input.ticket_id,
-                                           TicketEvent.seq > input.seq, TicketEvent.fence < input.fence)
-                 .execution_options(synchronize_session=False))
+    session.execute(_DELETE_PHANTOMS, key | {"event_seq": input.seq, "write_fence": input.fence})
+
+
+def _snapshot(input: RecordEventInput, without_id: bool = False) -> dict:
+    """The ticket row's columns; times arrive as ISO text from the payload converter."""
+    row = {key: datetime.fromisoformat(value) if key in _TIMES and isinstance(value, str) else value
+           for key, value in input.row.items() if not (without_id and key == "id")}
+    return row | {"last_seq": input.seq, "audit_fence": input.fence, "updated_at": input.at}
 
 
 def _write_event(session: Session, input: RecordEventInput) -> None:
-    row = session.exec(select(TicketEvent).where(TicketEvent.ticket_id == input.ticket_id,
-                                                 TicketEvent.seq == input.seq)).first()
+    row = session.execute(_EVENT, {"ticket": input.ticket_id, "event_seq": input.seq}).first()
     if row is not None and row.fence >= input.fence:
         return  # this task's own row, written by an earlier attempt
-    row = row or TicketEvent(ticket_id=input.ticket_id, seq=input.seq, action=input.action, at=input.at)
-    row.fence, row.at, row.action = input.fence, input.at, input.action
-    row.actor_id, row.actor_name, row.role = input.actor.id, input.actor.name, input.actor.role.value
-    row.unit_id, row.reason, row.details = input.unit_id, input.reason, input.details
-    row.stage_before = input.stage_before.value if input.stage_before else ""
-    row.stage_after = input.state.stage.value
-    session.add(row)
+    values = {"fence": input.fence, "at": input.at, "action": input.action, "actor_id": input.actor.id,
+              "actor_name": input.actor.name, "role": input.actor.role.value, "unit_id": input.unit_id,
+              "reason": input.reason, "details": input.details,
+              "stage_before": input.stage_before.value if input.stage_before else "",
+              "stage_after": input.row["stage"]}
+    if row is None:
+        session.execute(_INSERT_EVENT, values | {"ticket_id": input.ticket_id, "seq": input.seq})
+    else:  # a phantom of a superseded task: this task's event replaces it
+        session.execute(_UPDATE_EVENT, values | {"event": row.id})
 
 
 _recorded_together = GroupCommit(_record_together)

@@ -8,7 +8,6 @@ attributes; the workflow decides when.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
@@ -31,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
     from core import guards
     from core.messages import Actor, DispatchPlan, GrievanceState, RoutingProposal, Stage
     from core.payloads import JoinInput
+    from core.ticket_row import ticket_fields
     from core.vocabulary import AuditAction
     from workflows import search_attributes
     from workflows.patches import LOCAL_ROUTING
@@ -60,12 +60,12 @@ class CaseEffects:
         at = at or workflow.now()
         self.trail.append((self.seq, action.value, actor.id, at.isoformat()))
         self.upsert_search_attributes()
-        # A copy: a local activity retried after backoff is scheduled again from its input object.
-        snapshot = dataclasses.replace(self.s)
+        # Built now: a local activity retried after backoff is scheduled again from its input object.
+        row = ticket_fields(self.s)
         await workflow.execute_local_activity_method(
             ReadModelActivities.record_event,
             RecordEventInput(ticket_id=self.s.ticket_id, seq=self.seq, at=at, actor=actor,
-                             action=action.value, state=snapshot, reason=reason, unit_id=unit_id, stage_before=before,
+                             action=action.value, row=row, reason=reason, unit_id=unit_id, stage_before=before,
                              details=details or {}, fence=workflow.info().get_current_history_length()),
             start_to_close_timeout=LOCAL_TIMEOUT,
         )

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from activities.read_model import ReadModelActivities, RecordEventInput
 from core.messages import Actor, GrievanceState, Role, Stage
 from core.models.tickets import Ticket, TicketEvent
+from core.ticket_row import ticket_fields
 from tests.workflows.conftest import make_input
 
 DISPATCHER = Actor(id="u-disp", role=Role.DISPATCHER, name="派单员", unit_id="centre")
@@ -22,8 +23,9 @@ SUPERVISOR = Actor(id="u-sup", role=Role.SUPERVISOR, name="督查员", unit_id="
 
 def write(engine, seq: int, action: str, fence: int, actor: Actor = HANDLER, stage: Stage = Stage.IN_PROGRESS):
     state = GrievanceState(ticket_id="T-FENCE", stage=stage, intake=make_input("T-FENCE"))
-    ReadModelActivities(engine).record_event(RecordEventInput(
-        ticket_id="T-FENCE", seq=seq, at=datetime.now(UTC), actor=actor, action=action, state=state, fence=fence))
+    ReadModelActivities(engine).record_event(RecordEventInput(ticket_id="T-FENCE", seq=seq, at=datetime.now(UTC),
+                                                              actor=actor, action=action, row=ticket_fields(state),
+                                                              fence=fence))
 
 
 def rows(engine) -> list[tuple[int, str, str]]:
@@ -85,7 +87,7 @@ def test_events_of_many_cases_at_once_are_committed_together_and_a_failing_one_f
         try:
             ReadModelActivities(engine).record_event(RecordEventInput(
                 ticket_id=ticket_id, seq=1, at=datetime.now(UTC), actor=DISPATCHER,
-                action="boom" if n == 7 else "received", state=state, fence=3))
+                action="boom" if n == 7 else "received", row=ticket_fields(state), fence=3))
         except Exception:
             return "failed"
         return "ok"
