@@ -1,6 +1,9 @@
-"""Routing accuracy on the labelled grievance set: top-1 / top-3 accuracy and latency of core.routing.propose.
+"""Routing accuracy: top-1 / top-3 accuracy and latency of core.routing.propose on two labelled grievance sets.
 
-Loads the demo catalog into a throwaway SQLite database; writes bench/results/routing_accuracy.json.
+The labelled set is what routing and the catalog's keywords are tuned on; the held-out set was written apart,
+before anyone read the router's vocabulary, and is only ever checked (its misses are not listed, so nobody
+tunes the catalog to it). Loads the demo catalog into a throwaway SQLite database; writes
+bench/results/routing_accuracy.json.
 Run from the repository root: .venv/bin/python -m bench.routing_accuracy
 """
 
@@ -22,11 +25,10 @@ from core.routing import learn, propose
 
 ROOT = Path(__file__).resolve().parent.parent
 LABELLED = ROOT / "tests" / "data" / "routing_labelled.csv"
+HELD_OUT = ROOT / "tests" / "data" / "routing_heldout.csv"
 RESULTS = ROOT / "bench" / "results" / "routing_accuracy.json"
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 FOLDS = 5
-# Rows after this one were written once the routing weights were frozen: the honest held-out figure.
-TUNED_ON_ROWS = 256
 
 
 def load_labelled(path: Path = LABELLED) -> list[tuple[str, str]]:
@@ -126,8 +128,8 @@ def cross_validated_learning(rows: list[tuple[str, str]], folds: int = FOLDS) ->
 def main() -> dict:
     rows = load_labelled()
     result = _with_demo_catalog(lambda session: evaluate(session, rows))
-    held_out = _with_demo_catalog(lambda session: evaluate(session, rows[TUNED_ON_ROWS:]))
-    result["written_after_tuning"] = {k: held_out[k] for k in ("count", "top1", "top3")}
+    held_out = _with_demo_catalog(lambda session: evaluate(session, load_labelled(HELD_OUT)))
+    result["held_out"] = {k: held_out[k] for k in ("count", "distinct_items", "top1", "top3", "mean_latency_ms")}
     result["learning"] = cross_validated_learning(rows)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")

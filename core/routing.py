@@ -1,4 +1,4 @@
-"""Routing a grievance text to catalog items: jieba segmentation and BM25 ranking over the catalog.
+"""Routing a grievance text to catalog items: Chinese characters and character pairs ranked by BM25 over the catalog.
 
 Owns the per-process index cache and the learned examples. It only proposes: a dispatcher decides,
 and learn() feeds the decision back into later proposals.
@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import bm25s
-import jieba
 import numpy as np
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
@@ -25,8 +24,6 @@ from sqlmodel import Session, col, select
 from core.catalog import CATEGORY_LABELS, CatalogError, current_version, get_item, items_at, responsible_unit
 from core.models.catalog import CatalogItem, CatalogVersion, Unit
 from core.models.routing import RoutingExample
-
-jieba.setLogLevel(logging.WARNING)
 
 # Field weights: a field is repeated this many times in the item's document.
 NAME_WEIGHT = 3
@@ -41,7 +38,6 @@ LEARNED_MIN_OVERLAP = 0.3
 LEARNED_NEIGHBOURS = 10
 # Softmax temperature as a share of the top score: how sharply the top candidate takes the confidence.
 TEMPERATURE = 0.12
-CHAR_BIGRAMS = True
 _CACHE_SIZE = 4
 # Confirmations grow by a city's dispatches (12,000 a day in Beijing): the newest this many are learned from,
 # and past LEARNED_REBUILD_FREE of them the learned index is rebuilt at most every LEARNED_REFRESH seconds
@@ -103,8 +99,6 @@ class _Confirmations:
     signature: tuple[int, int] = (0, 0)
 
 
-_tokenizer = jieba.Tokenizer()
-_known_words: set[str] = set()
 _cache: OrderedDict[tuple, _Index] = OrderedDict()
 _confirmations: dict[str, _Confirmations] = {}
 _lock = threading.Lock()
@@ -156,8 +150,7 @@ def propose(
 
 
 def warm_up(engine: Engine) -> None:
-    """Builds the current catalog's index now, so that a fresh worker's first case is routed as fast as the rest
-    (jieba's dictionary alone takes about a second and a half to load)."""
+    """Builds the current catalog's index now, so that a fresh worker's first case is routed as fast as the rest."""
     try:
         with Session(engine) as session:
             version = current_version(session)
@@ -184,15 +177,17 @@ def learn(session: Session, item_code: str, text: str) -> None:
 
 
 def tokenize(text: str) -> list[str]:
-    """Chinese by jieba (search mode, so long words also yield their parts); English as lower-case stems."""
+    """Chinese as single characters and character pairs; English as lower-case stems.
+
+    No word segmentation: citizens write words the catalog never lists (水管破了 / 爆管, 电梯关人 / 困在电梯),
+    and the characters they share still meet, where a segmenter cuts both into unrelated words. On the labelled
+    sets this ranks better than jieba's words plus pairs (bench/routing_accuracy.py).
+    """
     tokens: list[str] = []
     for run in _TOKEN.findall(unicodedata.normalize("NFKC", text or "").lower()):
         if _HAN.match(run):
-            words = [w for w in _tokenizer.lcut_for_search(run) if w not in _ZH_STOP]
-            tokens.extend(words)
-            if CHAR_BIGRAMS:
-                # Character pairs catch what segmentation splits differently (井盖 / 井没有盖子 / 盖子).
-                tokens.extend("#" + run[i : i + 2] for i in range(len(run) - 1) if run[i : i + 2] not in _ZH_STOP)
+            tokens.extend("%" + char for char in run if char not in _ZH_STOP)
+            tokens.extend("#" + run[i : i + 2] for i in range(len(run) - 1) if run[i : i + 2] not in _ZH_STOP)
         elif run not in _EN_STOP:
             tokens.append(_stem(run))
     return tokens
@@ -266,7 +261,6 @@ def _index(session: Session, version: int) -> _Index:
 def _build(session: Session, version: int) -> _Index:
     """The catalog's own index; the confirmed texts are indexed apart (_learned_index)."""
     items: list[CatalogItem] = list(items_at(session, version))
-    _add_words(kw for item in items for kw in item.keywords or [])
 
     corpus = []
     for item in items:
@@ -317,11 +311,3 @@ def _learned_index(codes: list[str], confirmed: _Confirmations) -> _LearnedIndex
                          tokens=[frozenset(tokens) for _, tokens in usable], signature=confirmed.signature,
                          built_at=time.monotonic())
 
-
-def _add_words(words) -> None:
-    for word in words:
-        word = unicodedata.normalize("NFKC", word).lower().strip()
-        # Only pure Chinese terms of 2-8 characters: longer ones would swallow whole phrases.
-        if word not in _known_words and 2 <= len(word) <= 8 and all(_HAN.match(c) for c in word):
-            _tokenizer.add_word(word)
-            _known_words.add(word)

@@ -1,7 +1,7 @@
 import pytest
 from sqlmodel import Session, select
 
-from bench.routing_accuracy import evaluate, load_labelled
+from bench.routing_accuracy import HELD_OUT, evaluate, load_labelled
 from core.catalog import CatalogError, get_item, new_version, replace_item
 from core.demo_catalog import load_demo_catalog
 from core.models.routing import RoutingExample
@@ -35,6 +35,27 @@ def test_propose_ranks_the_right_item_in_the_top_three(demo: Session, text: str,
     assert 1 <= len(candidates) <= 3
     assert all(0 <= c.confidence <= 1 for c in candidates)
     assert [c.confidence for c in candidates] == sorted((c.confidence for c in candidates), reverse=True)
+
+
+def test_a_broken_street_lamp_is_not_taken_for_traffic_lights(demo: Session):
+    # The demo's most common grievance: 灯 and 坏了 alone also fit 红绿灯坏了 (TR-003).
+    _, candidates = propose(demo, "路灯坏了一个星期")
+
+    assert candidates[0].item_code == "UM-012"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("小区后门那条臭水沟又黑又臭，蚊子一堆", "EC-005"),
+        ("晚上路过东关大街，路边那排灯全黑着，啥也看不见", "UM-012"),
+    ],
+)
+def test_colloquial_texts_reach_the_top_three_by_shared_characters(demo: Session, text: str, expected: str):
+    # Neither names the catalog's words (河道 / 路灯); word segmentation missed both, single characters meet.
+    _, candidates = propose(demo, text)
+
+    assert expected in [c.item_code for c in candidates[:3]]
 
 
 def test_candidate_names_item_and_unit(demo: Session):
@@ -107,7 +128,7 @@ def test_confirmed_choices_do_not_pull_unseen_grievances_away(demo: Session):
 
 
 def test_the_item_a_client_asked_for_weighs_in_but_the_text_decides(demo: Session):
-    text = "小区门口的路灯坏了，晚上很黑"
+    text = "路口的灯坏了，晚上很黑"  # a street lamp or the traffic lights: both fit
     _, plain = propose(demo, text)
     runner_up = plain[1].item_code
 
@@ -141,9 +162,18 @@ def test_routing_accuracy_floor_on_the_labelled_set(demo: Session):
 
     result = evaluate(demo, rows)
 
-    assert result["top3"] >= 0.85
-    assert result["top1"] >= 0.7
-    assert result["mean_latency_ms"] < 50
+    assert result["top3"] >= 0.95
+    assert result["top1"] >= 0.85
+
+
+def test_routing_accuracy_on_texts_written_apart_from_the_tuning(demo: Session):
+    """The issue's bar: the right item in the top three for 95 % of grievances, on texts nobody tuned for."""
+    rows = load_labelled(HELD_OUT)
+    assert len(rows) >= 200 and not {text for text, _ in rows} & {text for text, _ in load_labelled()}
+
+    result = evaluate(demo, rows)
+
+    assert result["top3"] >= 0.95
 
 
 def test_many_confirmations_are_tokenized_once_and_relearned_at_most_every_refresh(demo: Session, monkeypatch):
