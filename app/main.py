@@ -18,6 +18,7 @@ from api import open311
 from api.errors import json_error
 from api.routes import catalog as catalog_api
 from api.routes import health, imports, tickets
+from api.routes import search as search_api
 from core.config import Settings, get_settings
 from core.db import get_engine
 from core.files import make_private
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, *, engine=None, temporal_client
     app.include_router(imports.router)  # before tickets: /tickets/bulk is not a ticket number
     app.include_router(tickets.router)
     app.include_router(catalog_api.router)
+    app.include_router(search_api.router)
     # innermost: a refused body is answered in the surface's format and the user's language
     app.add_middleware(RequestGuardMiddleware, settings=settings, refuse=_service_error)
     _include_console(app, settings)
@@ -76,7 +78,7 @@ def create_app(settings: Settings | None = None, *, engine=None, temporal_client
 
 def _include_console(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(LocaleMiddleware)
-    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, tile_url=settings.map_tile_url)
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie=SESSION_COOKIE,
                        max_age=int(settings.session_lifetime_hours * 3600),  # the server-side row decides
                        same_site="lax", https_only=settings.environment == "production")

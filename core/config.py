@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     rate_limit_track: str = "30/minute"  # per address, tracking page and API
     rate_limit_login_address: str = "30/minute"
     rate_limit_login_account: str = "5/minute"  # per account and address
+    # Case search and the hotline's caller history (services.search), per account: each query may scan the
+    # read model, and a bound stops walking through phone numbers.
+    rate_limit_search: str = "60/minute;1000/hour"
     # Lockout: this many failed log-ins for one user name, from any address, within the window lock it.
     login_lockout_failures: int = Field(10, ge=1)
     login_lockout_window_minutes: int = Field(15, ge=1)
@@ -106,6 +109,13 @@ class Settings(BaseSettings):
     # log-in whatever the activity, and after this long without a request.
     session_lifetime_hours: float = Field(12, gt=0)
     session_idle_minutes: float = Field(120, gt=0)
+    # Maps (services.maps, web/static/map.js): a tile server's URL template, e.g. a city's internal one
+    # ("https://tiles.example.gov.cn/{z}/{x}/{y}.png"); empty: no tiles, the shipped boundary layer on a
+    # plain background. The boundary GeoJSON (districts and streets); empty: the demo city's schematic one.
+    map_tile_url: str = ""
+    map_tile_attribution: str = ""
+    map_tile_max_zoom: int = Field(18, ge=1, le=22)
+    map_boundaries_path: str = ""
     # Workflow payload encryption (core.payload_codec): AES-256 keys in base64. Unset outside production
     # means a key file made once under data_dir; older keys (comma-separated) still decrypt after rotation.
     # The Temporal UI's origin may call the codec endpoint /codec/decode with the staff's session cookie.
@@ -129,6 +139,19 @@ class Settings(BaseSettings):
     # on a machine shared with the web process, a burst of intake is accepted first and the worker catches up
     # after it. 0: fixed task slots (a worker on a machine of its own).
     worker_target_cpu: float = Field(0.8, ge=0, le=1)
+    # The dispatch console (services.work_lists): a routing proposal below ROUTING_CHECK_BELOW says "check";
+    # at or above ROUTING_SURE_FROM it counts as the high band of the confidence filter; rows per page.
+    routing_check_below: float = Field(0.5, ge=0, le=1)
+    routing_sure_from: float = Field(0.8, ge=0, le=1)
+    console_page_size: int = Field(25, ge=5, le=200)
+
+    @field_validator("map_tile_url")
+    @classmethod
+    def _tile_url_is_a_template(cls, value: str) -> str:
+        if value and not (value.startswith(("http://", "https://", "/")) and all(
+                part in value for part in ("{z}", "{x}", "{y}"))):
+            raise ValueError("MAP_TILE_URL must be an http(s) or site path URL with {z}, {x} and {y}")
+        return value
 
     @field_validator("trusted_proxies")
     @classmethod

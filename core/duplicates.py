@@ -69,16 +69,58 @@ def find_duplicates(session: Session, ticket: Ticket, limit: int = 3) -> list[Du
                                  Ticket.received_at <= ticket.received_at + WINDOW,
                                  col(Ticket.stage).not_in(FINAL), or_(*place))
             .order_by(col(Ticket.received_at).desc()).limit(MAX_SCANNED))
-    found = []
-    for other in session.exec(stmt):
-        metres = None
-        if None not in (ticket.lat, ticket.lng, other.lat, other.lng):
-            metres = distance_m(ticket.lat, ticket.lng, other.lat, other.lng)
-        near = (metres is not None and metres <= NEAR_METRES) or (bool(ticket.address)
-                                                                   and other.address == ticket.address)
-        score = similarity(ticket.description, other.description)
-        if score >= MIN_SIMILARITY or (near and score >= MIN_SIMILARITY_NEAR):
-            found.append(DuplicateCandidate(other.id, round(score, 3), None if metres is None else round(metres, 1),
-                                            other.stage, other.description))
+    found = [c for c in (_match(ticket, other) for other in session.exec(stmt)) if c is not None]
     found.sort(key=lambda c: (-c.similarity, c.distance_m if c.distance_m is not None else math.inf, c.ticket_id))
     return found[:limit]
+
+
+def _match(ticket: Ticket, other: Ticket, grams: set[str] | None = None,
+           other_grams: set[str] | None = None) -> DuplicateCandidate | None:
+    """`other` as a duplicate of `ticket`, or None: similar text, or less similar text close in place."""
+    metres = None
+    if None not in (ticket.lat, ticket.lng, other.lat, other.lng):
+        metres = distance_m(ticket.lat, ticket.lng, other.lat, other.lng)
+    near = (metres is not None and metres <= NEAR_METRES) or (bool(ticket.address) and other.address == ticket.address)
+    x = bigrams(ticket.description) if grams is None else grams
+    y = bigrams(other.description) if other_grams is None else other_grams
+    score = len(x & y) / len(x | y) if x and y else 0.0
+    if score >= MIN_SIMILARITY or (near and score >= MIN_SIMILARITY_NEAR):
+        return DuplicateCandidate(other.id, round(score, 3), None if metres is None else round(metres, 1),
+                                  other.stage, other.description)
+    return None
+
+
+def _same_place(ticket: Ticket, other: Ticket) -> bool:
+    """The place filter of `find_duplicates`, for one loaded pair."""
+    box = NEAR_METRES / 111_000
+    return ((bool(ticket.street_id) and other.street_id == ticket.street_id)
+            or (bool(ticket.address) and other.address == ticket.address)
+            or (None not in (ticket.lat, ticket.lng, other.lat, other.lng)
+                and abs(other.lat - ticket.lat) <= box and abs(other.lng - ticket.lng) <= 2 * box))
+
+
+def count_duplicates(session: Session, tickets: list[Ticket], scanned: int = 4 * MAX_SCANNED) -> dict[str, int]:
+    """How many near-duplicates each of a page of tickets has (the rule of `find_duplicates`), in one query:
+    the open tickets of the page's streets and addresses in the page's time window, compared in memory
+    (a neighbour known only by its coordinates, with neither street nor address, shows on the case page only)."""
+    streets = {t.street_id for t in tickets if t.street_id}
+    addresses = {t.address for t in tickets if t.address}
+    if not tickets or not (streets or addresses):
+        return {}
+    since = min(t.received_at for t in tickets) - WINDOW
+    until = max(t.received_at for t in tickets) + WINDOW
+    columns = (Ticket.id, Ticket.stage, Ticket.street_id, Ticket.address, Ticket.lat, Ticket.lng,
+               Ticket.received_at, Ticket.description)  # not the whole rows: their state is large
+    stmt = (select(*columns).where(Ticket.received_at >= since, Ticket.received_at <= until,
+                                 col(Ticket.stage).not_in(FINAL),
+                                 or_(col(Ticket.street_id).in_(streets), col(Ticket.address).in_(addresses)))
+            .order_by(col(Ticket.received_at).desc()).limit(scanned))
+    others = [(o, bigrams(o.description)) for o in session.exec(stmt)]
+    counts: dict[str, int] = {}
+    for ticket in tickets:
+        grams = bigrams(ticket.description)
+        counts[ticket.id] = sum(
+            1 for other, other_grams in others
+            if other.id != ticket.id and abs(other.received_at - ticket.received_at) <= WINDOW
+            and _same_place(ticket, other) and _match(ticket, other, grams, other_grams) is not None)
+    return counts

@@ -7,6 +7,7 @@ import dataclasses
 from datetime import datetime
 
 from core.messages import GrievanceState, Stage
+from core.phones import national_number
 from core.vocabulary import PENDING_CONSULTATION, PENDING_REVIEW
 
 
@@ -31,6 +32,7 @@ def ticket_fields(s: GrievanceState) -> dict:
         "requested_item_code": intake.requested_item_code,
         "complainant_name": intake.complainant.name,
         "complainant_phone": intake.complainant.phone,
+        "complainant_phone_number": national_number(intake.complainant.phone) or "",
         "confidential": intake.confidential,
         "whistle_unit_id": intake.whistle_unit_id,
         "street_id": intake.street_id,

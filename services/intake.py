@@ -105,6 +105,7 @@ def street_problem(session: Session, street_id: str | None) -> str | None:
 class Problem:
     message: str  # in the user's language
     detail: str  # in English, for logs and machine clients
+    field: str = ""  # the form field it is about, so a form can show it beside that field
 
 
 def problems(session: Session, request: IntakeRequest, *, min_description: int = 1) -> list[Problem]:
@@ -112,18 +113,19 @@ def problems(session: Session, request: IntakeRequest, *, min_description: int =
     found = []
     if len(request.description.strip()) < min_description:
         found.append(Problem(_("Describe the problem in at least %(count)s characters.", count=min_description),
-                             "description is too short"))
+                             "description is too short", "description"))
     if request.category_hint and request.category_hint not in CATEGORY_LABELS:
-        found.append(Problem(_("Choose a category from the list."), f"unknown category {request.category_hint}"))
+        found.append(Problem(_("Choose a category from the list."), f"unknown category {request.category_hint}",
+                             "category"))
     if not _valid_point(request.lat, request.lng):
-        found.append(Problem(_("The map point is not a valid coordinate."), "lat and lng are not a point"))
+        found.append(Problem(_("The map point is not a valid coordinate."), "lat and lng are not a point", "lat"))
     if request.complainant.phone and not PHONE.match(request.complainant.phone):
-        found.append(Problem(_("The phone number is not valid."), "phone is not valid"))
+        found.append(Problem(_("The phone number is not valid."), "phone is not valid", "phone"))
     if request.complainant.email and not EMAIL.match(request.complainant.email):
-        found.append(Problem(_("The e-mail address is not valid."), "email is not valid"))
+        found.append(Problem(_("The e-mail address is not valid."), "email is not valid", "email"))
     street = street_problem(session, request.street_id)
     if street:
-        found.append(Problem(street, f"{request.street_id} is not a street of this city"))
+        found.append(Problem(street, f"{request.street_id} is not a street of this city", "street_id"))
     return found
 
 

@@ -43,6 +43,7 @@ LIMIT_SETTINGS = {
     "track": "rate_limit_track",  # per address: tracking page and API
     "login_address": "rate_limit_login_address",
     "login_account": "rate_limit_login_account",  # per account and address
+    "search": "rate_limit_search",  # per account: case search and the hotline's caller history
 }
 MAX_KEY = 255  # rate_counters.key
 

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from core.config import Settings
 from core.i18n import current_locale
 from core.messages import Channel, Role, Stage
-from core.models.catalog import Unit
+from core.models.catalog import CatalogItem, Unit
 from core.models.tickets import Ticket
 from core.vocabulary import (
     CLOCKED_STAGES,
@@ -179,11 +179,20 @@ def inbox_new(session: Session, user: CurrentUser) -> Bounded:
 
 
 def inbox_working(session: Session, user: CurrentUser, page: int) -> Page:
+    return paginate(session, inbox_working_stmt(user), page)
+
+
+def inbox_working_stmt(user: CurrentUser):
+    """Accepted cases the unit works on, and for a street its whistles waiting for a review or a rating (its
+    own, or its dispatcher's when the street handled them): without them its inbox said nothing waits."""
     unit = user.unit_id or ""
     new = (Ticket.stage == Stage.DISPATCHED.value) & (Ticket.primary_unit_id == unit)
-    stmt = (select(Ticket).where(col(Ticket.stage).in_(OPEN[1:]), _works_on(unit), ~new)
-            .order_by(col(Ticket.closure_deadline).is_(None), Ticket.closure_deadline))
-    return paginate(session, stmt, page)
+    listed = col(Ticket.stage).in_(OPEN[1:]) & _works_on(unit)
+    if user.role == Role.STREET:
+        judged = (Stage.REVIEW.value, Stage.RATING.value)
+        listed = or_(listed, (Ticket.whistle_unit_id == unit) & col(Ticket.stage).in_(judged))
+    return (select(Ticket).where(listed, ~new)
+            .order_by(col(Ticket.closure_deadline).is_(None), Ticket.closure_deadline, Ticket.id))
 
 
 def return_visit_queue(session: Session, page: int) -> Page:
@@ -241,7 +250,9 @@ def published_cases(session: Session, page: int) -> Page:
 
 
 class UnitNames(dict):
-    """unit id -> name in the page's language (one query per request)."""
+    """unit id -> name in the page's language (one query per request); in English also the items' names."""
+
+    items_en: dict[str, str] | None = None  # item code -> English name, read for English pages only
 
     def name(self, unit_id: str | None) -> str:
         if not unit_id:
@@ -249,9 +260,18 @@ class UnitNames(dict):
         zh, en = self.get(unit_id, (unit_id, unit_id))
         return zh if current_locale() == "zh_Hans" else (en or zh)
 
+    def item(self, code: str | None, stored: str | None = "") -> str:
+        """A catalog item's name: the Chinese name the case stored, its English name on English pages."""
+        english = (self.items_en or {}).get(code or "") if current_locale() != "zh_Hans" else None
+        return english or stored or code or ""
+
 
 def unit_names(session: Session) -> UnitNames:
-    return UnitNames({u.id: (u.name_zh, u.name_en) for u in session.exec(select(Unit))})
+    names = UnitNames({u.id: (u.name_zh, u.name_en) for u in session.exec(select(Unit))})
+    if current_locale() != "zh_Hans":  # newest version last, so its name wins
+        rows = session.exec(select(CatalogItem.code, CatalogItem.name_en).order_by(CatalogItem.version_from))
+        names.items_en = {code: name_en for code, name_en in rows if name_en}
+    return names
 
 
 def streets(session: Session) -> list[Unit]:

@@ -58,6 +58,12 @@ def track(session: Session, platform: Platform, ticket_id: str, secret: str, add
     if not check_secret(platform.settings, ticket_id, secret):
         raise denied(None, f"/track/{ticket_id}", f"wrong tracking secret for {ticket_id}",
                      _("The ticket number or the secret is wrong."))
+    return follow(session, ticket_id)
+
+
+def follow(session: Session, ticket_id: str) -> Tracked:
+    """The case (and the case a merged duplicate joined) for a visitor whose secret was checked already:
+    the web page remembers a checked secret for a few minutes so that the secret stays out of its URLs."""
     ticket = session.get(Ticket, ticket_id)
     found = Tracked(ticket_id, ticket, citizen_timeline(session, ticket_id) if ticket else [])
     followed = ticket

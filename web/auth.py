@@ -19,6 +19,7 @@ from core.messages import Role
 from core.models.users import User
 from services import sessions
 from services.accounts import CurrentUser, denied, load_user
+from web import labels
 
 SESSION_ID = "sid"
 SESSION_CSRF = "csrf"  # an anonymous visitor's token; a signed-in user's is their server-side session's
@@ -80,7 +81,9 @@ def require_roles(*roles: Role):
 
     def check(request: Request, user: CurrentUser = Depends(signed_in)) -> CurrentUser:
         if user.role not in roles:
-            raise deny(request, user, f"role {user.role.value} not in {','.join(r.value for r in roles)}")
+            who = _(", ").join(labels.role(r.value) for r in roles)  # the page says who may open it
+            raise deny(request, user, f"role {user.role.value} not in {','.join(r.value for r in roles)}",
+                       f'{_("You may not open this page or do this.")} {_("It is for: %(roles)s.", roles=who)}')
         return user
 
     return check

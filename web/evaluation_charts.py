@@ -6,6 +6,8 @@ Every label is escaped; each chart carries a <title> per mark so a hover shows t
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from collections.abc import Sequence
 
 from markupsafe import Markup, escape
@@ -13,6 +15,8 @@ from markupsafe import Markup, escape
 BAR = "#0b5cad"
 SERIES = ("#0b5cad", "#2e7d32", "#b58100", "#c62828")
 FONT = 'font-family="sans-serif" font-size="12"'
+LINE = 14  # px between the lines of a wrapped label
+LABEL_COLUMNS = 28  # a bar's name column (184 px at 12 px) in Latin letters; a Chinese character counts two
 
 
 def _svg(width: int, height: int, body: list[str], label: str) -> Markup:
@@ -30,15 +34,18 @@ def bars(items: Sequence[tuple[str, float | None, str]], *, label: str, maximum:
         return _svg(width, 30, [f'<text x="8" y="20" {FONT}>—</text>'], label)
     top = max((v for _, v, _ in items if v is not None), default=0)
     scale = maximum if maximum else (top or 1)
-    body = []
-    for i, (name, value, text) in enumerate(items):
-        y = i * row + 4
+    body, y = [], 4
+    for name, value, text in items:
         length = 0 if value is None else max(0.0, value) / scale * (width - left - right)
-        body.append(f'<text x="{left - 6}" y="{y + 13}" text-anchor="end" {FONT}>{escape(_clip(name))}</text>')
+        name_lines = _wrap(name)
+        spans = "".join(f'<tspan x="{left - 6}" dy="{0 if n == 0 else LINE}">{escape(part)}</tspan>'
+                        for n, part in enumerate(name_lines))
+        body.append(f'<text x="{left - 6}" y="{y + 13}" text-anchor="end" {FONT}>{spans}</text>')
         body.append(f'<rect x="{left}" y="{y}" width="{length:.1f}" height="{row - 8}" fill="{BAR}">'
                     f'<title>{escape(name)}: {escape(text)}</title></rect>')
         body.append(f'<text x="{left + length + 4:.1f}" y="{y + 13}" {FONT}>{escape(text)}</text>')
-    return _svg(width, max(row * len(items) + 8, 30), body, label)
+        y += row + LINE * (len(name_lines) - 1)
+    return _svg(width, max(y + 4, 30), body, label)
 
 
 def lines(labels: Sequence[str], series: dict[str, Sequence[float | None]], *, label: str,
@@ -94,5 +101,22 @@ def dots(points: Sequence[tuple[float, float, int]], *, label: str, width: int =
     return _svg(width, height, body, label)
 
 
-def _clip(text: str, limit: int = 15) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _width(text: str) -> int:
+    """Columns at the chart's font: a Chinese character takes two, a Latin letter one."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _wrap(text: str, columns: int = LABEL_COLUMNS, most: int = 3) -> list[str]:
+    """A bar's name on up to `most` lines, broken between words (anywhere in Chinese): never cut short,
+    so "Urban management" reads whole in English; only a name longer than `most` lines ends in "…"."""
+    lines, line = [], ""
+    for token in re.findall(r"\S+\s*|\s+", text) if " " in text else list(text):
+        if line and _width(line + token.rstrip()) > columns:
+            lines.append(line.rstrip())
+            line = ""
+        line += token
+    lines.append(line.rstrip())
+    if len(lines) > most:
+        lines = lines[:most]
+        lines[-1] = lines[-1][: max(1, len(lines[-1]) - 1)] + "…"
+    return [part for part in lines if part] or [""]

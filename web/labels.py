@@ -193,3 +193,13 @@ def category(value: object) -> str:
 
 def notice(value: object) -> str:
     return _label(NOTICES, value)
+
+
+def actor(name: str | None, actor_id: str | None, role_code: object) -> str:
+    """Who acted, once: "王芳 (Dispatcher)"; an actor named by its role code only ("citizen", "system") is
+    just the translated role, never "citizen (群众)"."""
+    role_name = role(role_code)
+    who = name or actor_id or ""
+    if not who or who == getattr(role_code, "value", role_code):
+        return role_name
+    return f"{who} ({role_name})"

@@ -13,14 +13,16 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from services.errors import ServiceError
+from web import error_pages
 from web.auth import LoginRequired
 from web.routes import auth, cases, evaluation, imports, intake, public, work
+from web.routes import maps as map_pages
+from web.routes import search as search_pages
 from web.routes.common import see_other
-from web.templating import render
 
 HERE = Path(__file__).resolve().parent
 router = APIRouter(include_in_schema=False)
-for module in (public, auth, intake, imports, work, cases, evaluation):
+for module in (public, auth, intake, imports, work, cases, evaluation, search_pages, map_pages):
     router.include_router(module.router)
 
 
@@ -29,10 +31,12 @@ def static_files() -> StaticFiles:
 
 
 def error_page(request: Request, exc: ServiceError) -> Response:
-    return render(request, "error.html", {"error": exc}, status_code=exc.status)
+    return error_pages.service_error_page(request, exc)
 
 
 def install_error_pages(app: FastAPI) -> None:
+    error_pages.install(app)  # unknown pages, bad addresses and crashes: friendly pages, JSON under /api/
+
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired):
         target = f"/login?next={quote(exc.next_url, safe='/')}"

@@ -22,6 +22,10 @@ from core.i18n import HTML_LANG, _, current_locale, translations
 from core.masking import mask_text
 from web import labels
 from web.auth import csrf_token
+from web.catalog_view import duration_words
+from web.form_refill import refill
+from web.spans import waited_since
+from web.system_texts import system_text
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 TZ = ZoneInfo("Asia/Shanghai")
@@ -79,6 +83,7 @@ def build_environment() -> Environment:
     env.filters.update(
         local_time=local_time,
         time_left=time_left,
+        waited_since=waited_since,  # the consoles' waiting times: "2小时15分钟"
         stage_label=labels.stage,
         role_label=labels.role,
         action_label=labels.action,
@@ -91,12 +96,15 @@ def build_environment() -> Environment:
         visit_reason_label=labels.visit_reason,
         checkpoint_note=labels.checkpoint_note,
         notice_label=labels.notice,
+        system_text=system_text,  # the workflow's English sentences, in the page's language
+        duration_words=duration_words,  # "2wd" -> "2 working days" (2个工作日)
         category_label=labels.category,
         masked=mask_text,  # again at display: rows published under older masking rules
         percent=lambda v: "—" if v is None else f"{v * 100:.1f}%",
+        refill=refill,  # a refused action form shown again with what was typed
     )
     # Each rendered action form names its action once: sending it again (after a 503) is the same update.
-    env.globals.update(is_past=is_past, new_action_id=lambda: uuid.uuid4().hex)
+    env.globals.update(actor_label=labels.actor, is_past=is_past, new_action_id=lambda: uuid.uuid4().hex)
     return env
 
 

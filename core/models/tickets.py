@@ -43,6 +43,7 @@ class Ticket(SQLModel, table=True):
     requested_item_code: str = ""  # asked for by an Open311 client; item_code is what the dispatcher chose
     complainant_name: str = ""
     complainant_phone: str = ""
+    complainant_phone_number: str = Field(default="", index=True)  # core.phones.national_number: found by search
     confidential: bool = False
     whistle_unit_id: str | None = Field(default=None, index=True)  # the street / grid that whistled
     item_code: str | None = Field(default=None, index=True)

@@ -93,8 +93,8 @@ def test_walk_one_grievance_from_intake_to_rating(browser, live_site, artifacts_
     handler.wait_for_load_state()
     assert live_site.ticket(ticket_id).stage == "review"
 
-    # 4. Dispatcher approves the result.
-    dispatcher.goto("/dispatch")
+    # 4. Dispatcher approves the result (the console's reviews tab).
+    dispatcher.goto("/dispatch?tab=reviews")
     review = dispatcher.locator(f"#r-{ticket_id}")
     review.locator('input[name="decision"][value="approve"]').check()
     shot(dispatcher, "06-dispatcher-review")
@@ -113,14 +113,17 @@ def test_walk_one_grievance_from_intake_to_rating(browser, live_site, artifacts_
     shot(supervisor, "08-supervisor-board")
 
     # 6. The citizen rates on the tracking page (still without JavaScript).
-    citizen.goto(f"/track?ticket={ticket_id}&secret={secret}")
+    citizen.goto(f"/track?ticket={ticket_id}")  # the secret is typed into the form, never put in a URL
+    citizen.fill('input[name="secret"]', secret)
+    citizen.click('form[action="/track"] button')
+    assert secret not in citizen.url
     citizen.check('input[name="rating"][value="satisfied"]')
     citizen.check('input[name="resolved"][value="yes"]')  # the complainant confirms it (no return visit needed)
     citizen.fill('textarea[name="comment"]', "处理及时，谢谢")
     shot(citizen, "09-citizen-tracking")
     citizen.click("form.rate button")
     _wait(lambda: (t := live_site.ticket(ticket_id)) and t.published, what="publication")
-    citizen.goto(f"/track?ticket={ticket_id}&secret={secret}")
+    citizen.goto(f"/track/{ticket_id}")  # this browser checked the secret a moment ago
     assert "已办结" in citizen.locator(".stage").inner_text()
     shot(citizen, "10-citizen-closed")
 

@@ -76,3 +76,12 @@ def test_a_list_without_pages_says_how_many_it_does_not_show(engine):
         shown = tickets.bounce_requests(session, user(Role.DISPATCHER, "centre"))
         assert len(shown) == tickets.PAGE_SIZE and shown.more == 2
         assert tickets.inbox_new(session, user(Role.HANDLER, "dept-ecology")).more == 0
+
+
+def test_a_caller_is_found_through_the_index_of_phone_numbers(engine):
+    """The operator's caller history (issue 20) at 100,000 cases: an index lookup, not a scan of every phone."""
+    from services import search
+
+    operator = user(Role.OPERATOR, "centre")
+    [steps] = plans(engine, lambda s: search.caller_history(s, Settings(), operator, "+86 138 1234 5678"))
+    assert any("USING INDEX ix_tickets_complainant_phone_number" in s for s in steps), steps

@@ -128,3 +128,14 @@ def test_published_cases_of_the_baseline_get_their_result_split_out(blank: Engin
 
 def test_the_baseline_is_the_first_revision():
     assert ScriptDirectory.from_config(migrations_config()).get_base() == BASELINE_REVISION
+
+
+def test_cases_filed_before_0013_are_found_by_their_national_phone_number(blank: Engine):
+    at_revision(blank, "0012")
+    insert_ticket(blank, id="T-1", stage="closed", channel="web", description="x",
+                  complainant_phone="+86 138-1234-5678")
+    insert_ticket(blank, id="T-2", stage="closed", channel="web", description="y", complainant_phone="")
+    at_revision(blank, "0013")
+    with blank.connect() as conn:
+        numbers = dict(conn.execute(text("SELECT id, complainant_phone_number FROM tickets")).all())
+    assert numbers == {"T-1": "13812345678", "T-2": ""}

@@ -95,12 +95,12 @@ async def test_two_processes_count_the_same_tracking_attempts(engines, db_file, 
     statuses = []
     for n in range(15):  # the tracking page and the JSON API, here and there: one count
         if n % 2:
-            statuses.append((await web.get("/track?ticket=T-1&secret=bad")).status_code)
+            statuses.append((await web.track("T-1", "bad")).status_code)
         else:
             statuses.append((await api.get("/api/v1/track/T-1", params={"secret": "bad"})).status_code)
     assert set(statuses) == {403}
     assert_refused(await api.get("/api/v1/track/T-1", params={"secret": "bad"}), "Too many attempts")
-    assert (await web.get("/track?ticket=T-1&secret=bad")).status_code == 429
+    assert (await web.track("T-1", "bad")).status_code == 429
     other = browser(create_app(settings, engine=engines(), temporal_client=object()), "198.51.100.8")
     assert (await other.get("/api/v1/track/T-1", params={"secret": "bad"})).status_code == 403
 

@@ -12,19 +12,19 @@ from core.models.catalog import CatalogItem, CatalogVersion, CommunityAccessItem
 from core.workcalendar import seed_rows_from_chinesecalendar
 
 UNITS = [
-    ("city", "青川市", "city", None),
-    ("centre", "市12345指挥中心", "centre", "city"),
-    ("supervision", "市督查室", "centre", "city"),
-    ("d-east", "东城区", "district", "city"),
-    ("d-west", "西城区", "district", "city"),
-    ("s-east-1", "东关街道", "street", "d-east"),
-    ("s-west-1", "西门街道", "street", "d-west"),
-    ("c-east-1", "东关社区", "community", "s-east-1"),
-    ("dept-market", "市市场监管局", "department", "city"),
-    ("dept-ecology", "市生态环境局", "department", "city"),
-    ("dept-housing", "市住建局", "department", "city"),
-    ("d-east-urban", "东城区城管执法局", "department", "d-east"),
-    ("d-west-urban", "西城区城管执法局", "department", "d-west"),
+    ("city", "青川市", "Qingchuan City", "city", None),
+    ("centre", "市12345指挥中心", "City 12345 Centre", "centre", "city"),
+    ("supervision", "市督查室", "City Supervision Office", "centre", "city"),
+    ("d-east", "东城区", "Dongcheng District", "district", "city"),
+    ("d-west", "西城区", "Xicheng District", "district", "city"),
+    ("s-east-1", "东关街道", "Dongguan Subdistrict", "street", "d-east"),
+    ("s-west-1", "西门街道", "Ximen Subdistrict", "street", "d-west"),
+    ("c-east-1", "东关社区", "Dongguan Community", "community", "s-east-1"),
+    ("dept-market", "市市场监管局", "City Market Regulation Bureau", "department", "city"),
+    ("dept-ecology", "市生态环境局", "City Ecology and Environment Bureau", "department", "city"),
+    ("dept-housing", "市住建局", "City Housing and Construction Bureau", "department", "city"),
+    ("d-east-urban", "东城区城管执法局", "Dongcheng Urban Management", "department", "d-east"),
+    ("d-west-urban", "西城区城管执法局", "Xicheng Urban Management", "department", "d-west"),
 ]
 
 ITEMS = [
@@ -40,8 +40,8 @@ ITEMS = [
 
 
 def seed_small_catalog(session: Session) -> int:
-    for unit_id, name, kind, parent in UNITS:
-        session.add(Unit(id=unit_id, name_zh=name, name_en=unit_id, kind=kind, parent_id=parent))
+    for unit_id, name, name_en, kind, parent in UNITS:
+        session.add(Unit(id=unit_id, name_zh=name, name_en=name_en, kind=kind, parent_id=parent))
     session.flush()
     now = datetime(2026, 1, 1, tzinfo=UTC)
     version = CatalogVersion(effective_at=now, author="test", reason="test catalog", created_at=now)

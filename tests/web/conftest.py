@@ -26,6 +26,7 @@ from app.main import create_app
 from core.config import Settings
 from core.models.tickets import Ticket, TicketCounter
 from core.models.users import User
+from core.phones import national_number
 from core.security import hash_password
 from tests.temporal_env import time_skipping_env
 from tests.utils.catalog import UNITS, seed_small_catalog
@@ -50,7 +51,7 @@ ACCOUNTS = [
     ("street-west", "street", "s-west-1"),
     ("grid-east", "grid", "c-east-1"),
 ]
-UNIT_NAMES = {unit_id: name for unit_id, name, _kind, _parent in UNITS}
+UNIT_NAMES = {unit_id: name for unit_id, name, _name_en, _kind, _parent in UNITS}
 
 
 def seed_accounts(session: Session) -> None:
@@ -144,6 +145,13 @@ class WebClient(httpx.AsyncClient):
         token = await self.csrf(form_page or path)
         return await self.post(path, data={**data, "csrf_token": token}, files=files)
 
+    async def track(self, ticket_id: str, secret: str) -> httpx.Response:
+        """The citizen's tracking page as the form opens it: the secret in a POST body, then the redirect."""
+        response = await self.submit("/track", {"ticket": ticket_id, "secret": secret})
+        if response.status_code != 303:
+            return response
+        return await self.get(response.headers["location"])
+
     async def act(self, ticket_id: str, action: str, **data) -> httpx.Response:
         return await self.submit(f"/cases/{ticket_id}/{action}", data, form_page="/")
 
@@ -190,6 +198,7 @@ def make_ticket(engine, ticket_id: str, **fields) -> Ticket:
                   dispatch_owner_id="centre", primary_unit_id="dept-ecology", item_code="MK-001",
                   item_name="餐饮油烟扰民", state={})
     values.update(fields)
+    values.setdefault("complainant_phone_number", national_number(values["complainant_phone"]) or "")
     with Session(engine) as session:
         ticket = Ticket(**values)
         session.add(ticket)

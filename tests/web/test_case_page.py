@@ -78,6 +78,7 @@ async def test_lists_make_no_query_per_row(site_without_temporal):
     from sqlalchemy import event
 
     client = await site_without_temporal.signed_in("supervisor")
+    await client.get("/supervise")  # the unit filter's choices are then cached (services.work_filters)
 
     async def statements_with(count: int) -> list[str]:
         for i in range(count):

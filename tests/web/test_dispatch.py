@@ -102,7 +102,7 @@ async def test_bounce_request_is_ruled_from_the_console(site):
     response = await market.act(ticket_id, "request_bounce", claimed_item_code="MK-001",
                                 reason="属油烟污染，归生态环境局")
     assert response.status_code == 303 and site.ticket(ticket_id).pending_request == "bounce"
-    console = await dispatcher.get("/dispatch")
+    console = await dispatcher.get("/dispatch?tab=bounces")  # the bounce requests' tab of the console
     assert f'id="b-{ticket_id}"' in console.text and "属油烟污染" in console.text
     approved = await dispatcher.act(ticket_id, "rule_bounce", decision="approve", reason="同意，按清单改派")
     assert approved.status_code == 303

@@ -27,17 +27,17 @@ async def test_loop_from_public_form_to_the_public_board(site):
     assert (await handler.act(ticket_id, "submit", summary="已加装油烟净化器", outcome="resolved")).status_code == 303
     assert site.ticket(ticket_id).stage == "review"
 
-    review = await dispatcher.get("/dispatch")
+    review = await dispatcher.get("/dispatch?tab=reviews")
     assert "已加装油烟净化器" in review.text
     assert (await dispatcher.act(ticket_id, "review", decision="approve")).status_code == 303
     assert site.ticket(ticket_id).stage == "rating"
 
     citizen = site.client()
-    track = await citizen.get(f"/track?ticket={ticket_id}&secret={secret}")
+    track = await citizen.track(ticket_id, secret)
     assert track.status_code == 200 and 'name="rating"' in track.text
     rating = {"secret": secret, "rating": "satisfied", "resolved": "yes", "comment": "谢谢"}
     rated = await citizen.submit(f"/track/{ticket_id}/rate", rating,
-                                 form_page=f"/track?ticket={ticket_id}&secret={secret}")
+                                 form_page=f"/track/{ticket_id}")
     assert rated.status_code == 303
     ticket = await site.wait_for(ticket_id, lambda t: t.published)
     assert ticket.stage == "closed" and ticket.rating == "satisfied"

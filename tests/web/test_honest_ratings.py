@@ -32,8 +32,8 @@ async def test_an_unconfirmed_rating_is_called_back_and_the_answer_is_the_rating
     ticket_id, secret = await file_public(site)
     await _to_rating(site, ticket_id)
     citizen = site.client()
-    track = f"/track?ticket={ticket_id}&secret={secret}"
-    form = (await citizen.get(track)).text
+    track = f"/track/{ticket_id}"
+    form = (await citizen.track(ticket_id, secret)).text
     assert "问题是否已解决" in form and " checked" not in form  # nothing preselected
     rated = await citizen.submit(f"/track/{ticket_id}/rate", {"secret": secret, "rating": "satisfied"},
                                  form_page=track)  # an old form, or a citizen who skipped the question
@@ -65,15 +65,15 @@ async def test_a_merged_complainant_follows_and_rates_the_case_it_joined(site):
     await _to_rating(site, kept)
 
     citizen = site.client()
-    track = f"/track?ticket={duplicate}&secret={secret}"
-    page = (await citizen.get(track)).text
+    track = f"/track/{duplicate}"
+    page = (await citizen.track(duplicate, secret)).text
     assert f"已并入工单 {kept}" in page and "已加装净化器" in page and "问题是否已解决" in page
     rated = await citizen.submit(f"/track/{duplicate}/rate", {"secret": secret, "rating": "basically_satisfied",
                                                               "resolved": "yes"}, form_page=track)
     assert rated.status_code == 303
     assert site.ticket(kept).stage == "rating"  # the first complainant has not rated yet
     first = site.client()
-    first_track = f"/track?ticket={kept}&secret={kept_secret}"
+    first_track = "/track"
     await first.submit(f"/track/{kept}/rate", {"secret": kept_secret, "rating": "satisfied", "resolved": "yes"},
                        form_page=first_track)
     row = await site.wait_for(kept, lambda t: t.stage == "closed")
@@ -93,5 +93,5 @@ async def test_a_self_handled_whistle_is_reviewed_by_its_dispatcher(site_without
     with Session(engine) as session:
         listed = {t.id for t in review_queue(session, user, site_without_temporal.settings)}
     assert listed == {"T-SELF", "T-COOP"}
-    page = (await (await site_without_temporal.signed_in("dispatcher")).get("/dispatch")).text
+    page = (await (await site_without_temporal.signed_in("dispatcher")).get("/dispatch?tab=reviews")).text
     assert "T-SELF" in page and "T-COOP" in page and "T-OTHER" not in page

@@ -37,7 +37,7 @@ async def test_public_form_files_a_case_and_shows_number_secret_and_tracking_lin
     assert ticket.channel == "web" and ticket.street_id == "s-east-1" and ticket.dispatch_owner_id == "centre"
     assert ticket.complainant_name == "张三" and ticket.category_hint == "ecology"
     assert ticket.state["proposal"]["candidates"][0]["item_code"] == "MK-001"
-    tracking = await site.client().get(f"/track?ticket={ticket_id}&secret={secret}")
+    tracking = await site.client().track(ticket_id, secret)
     assert tracking.status_code == 200 and "已受理" in tracking.text
 
 

@@ -17,23 +17,23 @@ async def test_tracking_needs_the_right_secret_and_logs_a_403(site_without_tempo
     client = site_without_temporal.client()
     assert (await client.get("/track")).status_code == 200
     with caplog.at_level(logging.WARNING, logger="services.accounts"):
-        wrong = await client.get("/track?ticket=T-1&secret=0000000000")
+        wrong = await client.track("T-1", "0000000000")
     assert wrong.status_code == 403 and "工单号或查询码不正确" in wrong.text
     assert any("path=/track" in r.getMessage() and "T-1" in r.getMessage() for r in caplog.records)
     secret = tracking_secret(site_without_temporal.settings, "T-1")
-    right = await client.get(f"/track?ticket=T-1&secret={secret}")
+    right = await client.track("T-1", secret)
     assert right.status_code == 200 and "办理中" in right.text
 
 
 async def test_a_ticket_being_registered_says_so(site_without_temporal):
     secret = tracking_secret(site_without_temporal.settings, "T-NEW")
-    page = await site_without_temporal.client().get(f"/track?ticket=T-NEW&secret={secret}")
+    page = await site_without_temporal.client().track("T-NEW", secret)
     assert page.status_code == 200 and "正在登记" in page.text
 
 
 async def test_tracking_is_throttled(site_without_temporal):
     client = site_without_temporal.client()
-    statuses = [(await client.get("/track?ticket=T-1&secret=bad")).status_code for _ in range(31)]
+    statuses = [(await client.track("T-1", "bad")).status_code for _ in range(31)]
     assert statuses[-1] == 429 and set(statuses[:30]) == {403}
 
 
@@ -55,7 +55,8 @@ async def test_a_dissatisfied_rating_needs_a_comment_and_reopens(site):
     await handler.act(ticket_id, "submit", summary="已处理", outcome="resolved")
     await dispatcher.act(ticket_id, "review", decision="approve")
     citizen = site.client()
-    track = f"/track?ticket={ticket_id}&secret={secret}"
+    track = f"/track/{ticket_id}"
+    assert (await citizen.track(ticket_id, secret)).status_code == 200
     silent = await citizen.submit(f"/track/{ticket_id}/rate", {"secret": secret, "rating": "dissatisfied"},
                                   form_page=track)
     assert silent.status_code == 400 and "仍存在的问题" in silent.text
@@ -118,7 +119,7 @@ async def test_the_citizen_timeline_is_the_same_on_the_page_and_in_the_api(site_
         session.commit()
     secret = tracking_secret(site_without_temporal.settings, "T-TL")
     client = site_without_temporal.client()
-    page = (await client.get(f"/track?ticket=T-TL&secret={secret}")).text
+    page = (await client.track("T-TL", secret)).text
     api = (await client.get("/api/v1/track/T-TL", params={"secret": secret})).json()
     assert [e["action"] for e in api["events"]] == ["received", "accepted", "progress"]
     assert "接单" in page and "申请退单" not in page and "督办升级" not in page
@@ -128,5 +129,5 @@ async def test_the_citizen_timeline_is_the_same_on_the_page_and_in_the_api(site_
 async def test_a_secret_in_any_script_is_just_wrong(site_without_temporal):
     make_ticket(site_without_temporal.engine, "T-1")
     client = site_without_temporal.client()
-    assert (await client.get("/track?ticket=T-1&secret=查询码")).status_code == 403
+    assert (await client.track("T-1", "查询码")).status_code == 403
     assert (await client.get("/api/v1/track/T-1", params={"secret": "查询码"})).status_code == 403

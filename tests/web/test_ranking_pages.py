@@ -47,7 +47,7 @@ async def test_public_rankings_before_any_freeze_show_the_latest_month_as_provis
     client = site_without_temporal.client()
     page = (await client.get("/public/rankings?lang=en")).text
     assert "Provisional: 2026-08 has not been frozen yet" in page
-    assert "市市场监管局" in page and RANK_CELLS.findall(page) == ["not ranked (n &lt; 5)"] * 3
+    assert "City Market Regulation Bureau" in page and RANK_CELLS.findall(page) == ["not ranked (n &lt; 5)"] * 3
     assert "张三" not in page and "13812345678" not in page  # the generated tickets' complainant
     criticism = await client.get("/public/criticism?lang=en")
     assert criticism.status_code == 200 and "Provisional: 2026-08" in criticism.text
@@ -58,7 +58,7 @@ async def test_the_staff_pages_open_on_the_month_with_data(site_without_temporal
     one_case_each(site_without_temporal.engine, datetime(2026, 8, 10, 2, tzinfo=UTC))
     client = await site_without_temporal.signed_in("supervisor")
     report = (await client.get("/evaluation?lang=en")).text
-    assert "Monthly evaluation report: 青川市 · 2026-08" in report
+    assert "Monthly evaluation report: Qingchuan City · 2026-08" in report
     assert RANK_CELLS.findall(report) == ["not ranked (n &lt; 5)"] * 3
     dashboard = (await client.get("/evaluation/dashboard?lang=en")).text
     assert "Rates in 2026-08" in dashboard

@@ -54,9 +54,10 @@ def monthly_report_page(request: Request, session: SessionDep, settings: Setting
                         month: str = "", scope: str = ""):
     scope = _staff_scope(user, scope)
     report = _report(session, month or _latest_month(session, scope, settings), scope, settings)
+    names = unit_names(session)
     return render(request, "evaluation/report.html", {
         "report": report, "fmt": Format, "scopes": _scopes(session, user), "months": _months(settings),
-        "charts": _report_charts(report),
+        "charts": _report_charts(report, names), "names": names,
     })
 
 
@@ -93,15 +94,18 @@ def dashboard(request: Request, session: SessionDep, settings: SettingsDep, user
     totals = ev.add_up(r.figures for r in rows)
     data = reports.month_snapshot(session, period, scope, settings)
     trend = reports.trend(session, month, scope, settings, live=False, current=totals)
+    names = unit_names(session)
     return render(request, "evaluation/dashboard.html", {
         "counts": reports.live_counts(session, district_id=district, now=now, settings=settings),
         "month": month, "totals": totals, "received": data["received"], "fmt": Format,
-        "scope_name": reports.check_scope(session, scope),
+        "scope_name": _in_language(names, scope, reports.check_scope(session, scope)),
+        "map_cells": data["map"], "hot_streets": [[s, n] for s, _name, n in data["hot_streets"]],  # web/static/map.js
         "charts": {
             "rates": _rate_bars(totals),
             "trend": _trend_lines(trend),
             "categories": _hot_bars([(Format.category(c), n) for c, n in data["hot_categories"]]),
-            "streets": _hot_bars([(name or _("Unknown street"), n) for _street, name, n in data["hot_streets"]]),
+            "streets": _hot_bars([(_in_language(names, street, name) or _("Unknown street"), n)
+                                  for street, name, n in data["hot_streets"]]),
             "map": charts.dots([tuple(p) for p in data["map"]], label=_("Cases on the map")),
         },
     })
@@ -123,10 +127,12 @@ def assessment(request: Request, session: SessionDep, settings: SettingsDep, use
     rows = sorted(ev.assess(figures, settings),
                   key=lambda a: (ev.GROUP_ORDER.index(ranked[a.figures.unit_id].group), a.score is None,
                                  -(a.score or 0), a.figures.unit_id))
+    names = unit_names(session)
     return render(request, "evaluation/assessment.html", {
         "period": chosen, "rows": rows, "groups": {k: r.group for k, r in ranked.items()}, "fmt": Format,
         "weight": ev.fraction_text(ev.street_score_weight(settings)),
-        "scope_name": reports.check_scope(session, district or ev.CITY),
+        "scope_name": _in_language(names, district or ev.CITY, reports.check_scope(session, district or ev.CITY)),
+        "names": names,
     })
 
 
@@ -147,7 +153,7 @@ def public_rankings(request: Request, session: SessionDep, settings: SettingsDep
     report = _public_report(session, settings, month, scope)
     return render(request, "evaluation/rankings.html", {
         "report": report, "fmt": Format, "months": _public_months(session, scope, report),
-        "scope": scope, "scopes": _public_scopes(session),
+        "scope": scope, "scopes": _public_scopes(session), "names": unit_names(session),
     })
 
 
@@ -168,6 +174,7 @@ def public_criticism(request: Request, session: SessionDep, settings: SettingsDe
     report = _public_report(session, settings, month, scope)
     return render(request, "evaluation/criticism.html", {
         "report": report, "fmt": Format, "months": _public_months(session, scope, report), "scope": scope,
+        "names": unit_names(session),
     })
 
 
@@ -240,7 +247,14 @@ def _scopes(session, user: CurrentUser) -> list[tuple[str, str]]:
 
 
 def _public_scopes(session) -> list[tuple[str, str]]:
-    return [(ev.CITY, reports.check_scope(session, ev.CITY)), *ev.districts(session)]
+    names = unit_names(session)
+    scopes = [(ev.CITY, reports.check_scope(session, ev.CITY)), *ev.districts(session)]
+    return [(scope, _in_language(names, scope, name)) for scope, name in scopes]
+
+
+def _in_language(names, unit_id: str | None, chinese: str) -> str:
+    """A unit's name as reports store it (Chinese), in the page's language when the unit is known."""
+    return names.name(unit_id) if unit_id and unit_id in names else chinese
 
 
 def _months(settings) -> list[str]:
@@ -269,13 +283,14 @@ def _hot_bars(items: list[tuple[str, int]]):
     return charts.bars([(name, n, str(n)) for name, n in items], label=_("Hot spots"))
 
 
-def _report_charts(report: reports.MonthlyReport) -> dict:
+def _report_charts(report: reports.MonthlyReport, names) -> dict:
     scored = [r for r in report.rows if r.rank is not None]  # the ranked only: a bar chart reads as a ranking
     return {
-        "scores": charts.bars([(r.figures.unit_name, float(r.score), ev.score_text(r.score)) for r in scored],
-                              maximum=100, label=_("Platform score")),
+        "scores": charts.bars([(_in_language(names, r.figures.unit_id, r.figures.unit_name), float(r.score),
+                                ev.score_text(r.score)) for r in scored], maximum=100, label=_("Platform score")),
         "trend": _trend_lines(report.trend),
         "categories": _hot_bars([(Format.category(c), n) for c, n in report.hot_categories]),
-        "streets": _hot_bars([(name or _("Unknown street"), n) for _street, name, n in report.hot_streets]),
+        "streets": _hot_bars([(_in_language(names, street, name) or _("Unknown street"), n)
+                              for street, name, n in report.hot_streets]),
         "map": charts.dots(report.map_points, label=_("Cases on the map")),
     }

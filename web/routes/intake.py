@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import uuid
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -27,6 +28,7 @@ from services.platform import Platform
 from services.rate_limits import check_form_intake
 from services.tickets import streets
 from web.auth import CurrentUser, require_roles
+from web.qr import qr_svg
 from web.routes.common import text
 from web.templating import render
 
@@ -42,15 +44,19 @@ FORMS = {
 }
 
 
-def _form_context(session: Session, values: dict | None = None, errors: list[str] | None = None) -> dict:
+def _form_context(session: Session, values: dict | None = None, field_errors: dict[str, str] | None = None,
+                  photos_dropped: bool = False) -> dict:
+    """The form's variables; `field_errors` maps a field's name ("" for the whole form) to its message."""
     values = dict(values or {})
     values.setdefault("idempotency_key", str(uuid.uuid4()))
-    return {"values": values, "errors": errors or [], "streets": streets(session), "categories": CATEGORY_LABELS}
+    field_errors = field_errors or {}
+    return {"values": values, "errors": list(field_errors.values()), "field_errors": field_errors,
+            "photos_dropped": photos_dropped, "streets": streets(session), "categories": CATEGORY_LABELS,
+            "max_photos": uploads.MAX_FILES, "max_photo_bytes": uploads.MAX_BYTES}  # checked in the browser too
 
 
-def _show(request: Request, session: Session, channel: str, values=None, errors=None, status: int = 200):
-    return render(request, FORMS[channel][0], {**_form_context(session, values, errors), "action": FORMS[channel][1]},
-                  status_code=status)
+def _show(request: Request, session: Session, channel: str, values=None):
+    return render(request, FORMS[channel][0], {**_form_context(session, values), "action": FORMS[channel][1]})
 
 
 def _coordinate(raw: str) -> tuple[float | None, bool]:
@@ -64,14 +70,20 @@ def _coordinate(raw: str) -> tuple[float | None, bool]:
     return (value, True) if math.isfinite(value) else (None, False)
 
 
-def _read_fields(form, whistle_street: str | None) -> dict:
-    values = {name: text(form, name, limit) for name, limit in (
-        ("description", 4000), ("category", 32), ("address", 300), ("lat", 32), ("lng", 32), ("name", 50),
-        ("phone", 30), ("email", 120), ("street_id", 64), ("idempotency_key", 200))}
+def _read_fields(form, whistle_street: str | None) -> tuple[dict, dict[str, str]]:
+    """The typed values (a too-long one cut to its limit) and a message beside each field that was too long."""
+    values, too_long = {}, {}
+    for name, limit in (("description", 4000), ("category", 32), ("address", 300), ("lat", 32), ("lng", 32),
+                        ("name", 50), ("phone", 30), ("email", 120), ("street_id", 64), ("idempotency_key", 200)):
+        try:
+            values[name] = text(form, name, limit)
+        except ServiceError as refused:
+            raw = form.get(name)
+            values[name], too_long[name] = (raw.strip()[:limit] if isinstance(raw, str) else ""), refused.message
     values["confidential"] = form.get("confidential") == "on"
     if whistle_street is not None:  # a whistle lies in the whistling account's street
         values["street_id"] = whistle_street
-    return values
+    return values, too_long
 
 
 def _grievance(values: dict, channel: Channel, reporter: Actor, whistle_street: str | None
@@ -89,35 +101,70 @@ def _grievance(values: dict, channel: Channel, reporter: Actor, whistle_street: 
 
 async def _file(request: Request, platform: Platform, channel: Channel, reporter: Actor,
                 whistle_street: str | None = None):
-    await run_in_threadpool(check_form_intake, platform.rate_limits, channel, reporter.id, client_address(request))
+    """Files the grievance, or shows the form again with every value typed and a message beside each
+    problem: a refused photo, a throttle or a busy platform never lose the citizen's text."""
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > uploads.MAX_REQUEST_BYTES:
         raise ServiceError(ErrorKind.TOO_LARGE, _("The photos are too large: at most 3 photos of 5 MB each."))
     form = await request.form(max_files=uploads.MAX_FILES + 2)
-    values = _read_fields(form, whistle_street)
-    grievance, typed = _grievance(values, channel, reporter, whistle_street)
-
-    def check() -> dict | None:
-        """The form again with every problem beside it, or None when the grievance may be filed."""
-        with Session(platform.engine) as session:
-            found = [p.message for p in intake.problems(session, grievance,
-                                                         min_description=intake.FORM_MIN_DESCRIPTION)]
-            if not typed and _("The map point is not a valid coordinate.") not in found:
-                found.append(_("The map point is not a valid coordinate."))
-            return _form_context(session, values, found) if found else None
-
-    context = await run_in_threadpool(check)
-    if context is not None:
-        return render(request, FORMS[channel.value][0], {**context, "action": FORMS[channel.value][1]},
-                      status_code=400)
+    values, field_errors = _read_fields(form, whistle_street)
     files = [(f.filename, await f.read(uploads.MAX_BYTES + 1)) for f in form.getlist("photos")
              if isinstance(f, UploadFile) and f.filename]
-    photos = uploads.check_photos(files, max_pixels=platform.settings.upload_max_pixels)
+
+    async def again(errors: dict[str, str], status: int = 400, retry_after: int | None = None):
+        return await _show_again(request, platform, channel.value, values, errors, bool(files), status,
+                                 retry_after)
+
+    try:
+        await run_in_threadpool(check_form_intake, platform.rate_limits, channel, reporter.id,
+                                client_address(request))
+    except ServiceError as refused:
+        return await again({"": refused.message}, refused.status, refused.retry_after)
+    grievance, typed = _grievance(values, channel, reporter, whistle_street)
+    field_errors.update(await run_in_threadpool(_problems, platform, grievance, typed))
+    try:
+        photos = await run_in_threadpool(uploads.check_photos, files, max_pixels=platform.settings.upload_max_pixels)
+    except ServiceError as refused:
+        field_errors["photos"] = refused.message
+    if field_errors:
+        return await again(field_errors)
     grievance.attachments = uploads.store(platform.settings.data_dir, photos)
     key = values["idempotency_key"] or str(uuid.uuid4())
-    receipt = await intake.file(platform, grievance, f"{channel.value}:{key}")
+    try:
+        receipt = await intake.file(platform, grievance, f"{channel.value}:{key}")
+    except ServiceError as refused:  # e.g. the platform is busy: the same key files it once when sent again
+        values["idempotency_key"] = key
+        return await again({"": refused.message}, refused.status, refused.retry_after)
+    show_secret = channel != Channel.WHISTLE
+    # The QR carries the ticket number only: a photo of the screen or the paper must not open the case.
+    track_url = f"{request.base_url}track?ticket={quote(receipt.ticket_id)}"
     return render(request, "intake_done.html", {"receipt": receipt, "channel": channel.value,
-                                                "show_secret": channel != Channel.WHISTLE})
+                                                "show_secret": show_secret,
+                                                "track_qr": qr_svg(track_url) if show_secret else ""})
+
+
+def _problems(platform: Platform, grievance: intake.IntakeRequest, typed: bool) -> dict[str, str]:
+    """What keeps the grievance from being filed, by form field (a map point's problem sits by the latitude)."""
+    with Session(platform.engine) as session:
+        found = {}
+        for problem in intake.problems(session, grievance, min_description=intake.FORM_MIN_DESCRIPTION):
+            found.setdefault(problem.field, problem.message)
+    if not typed:
+        found.setdefault("lat", _("The map point is not a valid coordinate."))
+    return found
+
+
+async def _show_again(request: Request, platform: Platform, channel: str, values: dict, errors: dict[str, str],
+                      photos_dropped: bool, status: int, retry_after: int | None):
+    def context() -> dict:
+        with Session(platform.engine) as session:
+            return _form_context(session, values, errors, photos_dropped)
+
+    page = {**await run_in_threadpool(context), "action": FORMS[channel][1]}
+    response = render(request, FORMS[channel][0], page, status_code=status)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 @router.get("/report")

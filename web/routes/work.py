@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from core import catalog
 from core.messages import Role
 from http_common.deps import SessionDep, SettingsDep
-from services import follow_up, notices, tickets
+from services import follow_up, notices, tickets, work_filters, work_lists
 from services.tickets import handling_units, unit_names
 from web.auth import CurrentUser, CurrentUserDep, require_roles
 from web.routes.common import safe_next, see_other
@@ -25,22 +25,27 @@ Operator = Annotated[CurrentUser, Depends(require_roles(Role.OPERATOR))]
 
 
 @router.get("/dispatch")
-def dispatch_console(request: Request, session: SessionDep, settings: SettingsDep, user: Dispatcher, page: int = 1):
+def dispatch_console(request: Request, session: SessionDep, settings: SettingsDep, user: Dispatcher):
+    """One tab of the dispatch work table (?tab=new|bounces|reviews), sorted, filtered and paged by GET."""
+    table = work_lists.dispatch_table(session, user, settings, work_lists.DispatchView.from_query(request.query_params))
+    new_tab = table.view.tab == "new"
     return render(request, "dispatch.html", {
-        "queue": tickets.dispatch_queue(session, user, page),
-        "bounces": tickets.bounce_requests(session, user),
-        "reviews": tickets.review_queue(session, user, settings),
-        "items": catalog.items_at(session),
-        "units": handling_units(session),
+        "table": table,
+        "choices": work_lists.filter_choices(session),
+        "check_below": settings.routing_check_below,
+        "sure_from": settings.routing_sure_from,
+        "items": catalog.items_at(session) if new_tab else [],
+        "units": handling_units(session) if new_tab else [],
         "names": unit_names(session),
     })
 
 
 @router.get("/inbox")
-def handler_inbox(request: Request, session: SessionDep, user: Handler, page: int = 1):
+def handler_inbox(request: Request, session: SessionDep, user: Handler, page: int = 1, tab: str = "",
+                  unit: str = "", colour: str = ""):
+    filters = work_filters.WorkFilter.parse(work_filters.INBOX_TABS, tab, unit, colour, page)
     return render(request, "inbox.html", {
-        "new": tickets.inbox_new(session, user),
-        "working": tickets.inbox_working(session, user, page),
+        "work": work_filters.handler_inbox(session, user, filters),
         "notices": notices.notices_for(session, user),
         "names": unit_names(session),
     })
@@ -49,15 +54,18 @@ def handler_inbox(request: Request, session: SessionDep, user: Handler, page: in
 @router.get("/whistles")
 def street_whistles(request: Request, session: SessionDep, user: Whistler, page: int = 1):
     street = user.unit_id if user.role == Role.STREET else user.street_id
+    judge = street if user.role == Role.STREET else ""  # only the street itself reviews and rates its whistles
     return render(request, "whistles.html", {"whistles": tickets.whistles(session, street, page),
+                                             "why": lambda t: work_filters.whistle_reasons(t, judge or ""),
                                              "names": unit_names(session)})
 
 
 @router.get("/supervise")
-def supervisor_board(request: Request, session: SessionDep, user: Supervisor, page: int = 1):
+def supervisor_board(request: Request, session: SessionDep, user: Supervisor, page: int = 1, tab: str = "",
+                     unit: str = "", colour: str = ""):
+    filters = work_filters.WorkFilter.parse(work_filters.BOARD_TABS, tab, unit, colour, page)
     return render(request, "supervise.html", {
-        "board": tickets.supervision_board(session, user, page),
-        "requests": tickets.supervision_requests(session, user),
+        "work": work_filters.supervisor_board(session, user, filters),
         "notices": notices.notices_for(session, user),
         "names": unit_names(session),
         "can_act": user.role == Role.SUPERVISOR,
