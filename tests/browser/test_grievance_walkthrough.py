@@ -11,8 +11,9 @@ import time
 
 import pytest
 
+from tests.browser.sessions import signed_in
+
 pytestmark = pytest.mark.browser
-PASSWORD = "test-pass-123"
 
 
 def _wait(check, timeout: float = 30.0, what: str = "condition"):
@@ -25,16 +26,6 @@ def _wait(check, timeout: float = 30.0, what: str = "condition"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def _signed_in(browser, live_site, username: str):
-    context = browser.new_context(base_url=live_site.url, locale="zh-CN", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.goto("/login")
-    page.fill('input[name="username"]', username)
-    page.fill('input[name="password"]', PASSWORD)
-    page.click('form[action="/login"] button[type="submit"]')
-    page.wait_for_load_state()
-    assert "/login" not in page.url, f"{username} could not sign in"
-    return context, page
 
 
 def test_walk_one_grievance_from_intake_to_rating(browser, live_site, artifacts_dir):
@@ -65,7 +56,7 @@ def test_walk_one_grievance_from_intake_to_rating(browser, live_site, artifacts_
     _wait(lambda: (t := live_site.ticket(ticket_id)) and t.last_seq >= 2, what="the ticket in the read model")
 
     # 2. Dispatcher confirms the top proposal with one click.
-    dispatcher_ctx, dispatcher = _signed_in(browser, live_site, "dispatcher")
+    dispatcher_ctx, dispatcher = signed_in(browser, live_site, "dispatcher")
     dispatcher.goto("/dispatch")
     row = dispatcher.locator(f"#t-{ticket_id}")
     assert "MK-001" in row.inner_text()
@@ -76,7 +67,7 @@ def test_walk_one_grievance_from_intake_to_rating(browser, live_site, artifacts_
     assert "已完成" in dispatcher.locator(".flash").inner_text()
 
     # 3. Handler accepts, reports progress and submits the result.
-    handler_ctx, handler = _signed_in(browser, live_site, "h-ecology")
+    handler_ctx, handler = signed_in(browser, live_site, "h-ecology")
     handler.goto("/inbox")
     assert ticket_id in handler.content()
     shot(handler, "04-handler-inbox")
@@ -103,7 +94,7 @@ def test_walk_one_grievance_from_intake_to_rating(browser, live_site, artifacts_
     assert live_site.ticket(ticket_id).stage == "rating"
 
     # 5. A supervisor looks at the case: full timeline with who did what.
-    supervisor_ctx, supervisor = _signed_in(browser, live_site, "supervisor")
+    supervisor_ctx, supervisor = signed_in(browser, live_site, "supervisor")
     supervisor.goto(f"/cases/{ticket_id}")
     timeline = supervisor.locator("ol.timeline").inner_text()
     for words in ("派单", "接单", "已约谈店主", "提交办理结果", "审核通过"):
@@ -138,7 +129,7 @@ def test_walk_one_grievance_from_intake_to_rating(browser, live_site, artifacts_
     shot(citizen, "12-public-board-english")
 
     # 8. A hotline operator registers a call (the operator's form, with htmx loaded but not needed).
-    operator_ctx, operator = _signed_in(browser, live_site, "operator")
+    operator_ctx, operator = signed_in(browser, live_site, "operator")
     operator.goto("/intake/hotline")
     operator.fill('textarea[name="description"]', "超市出售过期食品")
     operator.fill('input[name="phone"]', "13900001111")
@@ -151,7 +142,7 @@ def test_walk_one_grievance_from_intake_to_rating(browser, live_site, artifacts_
 
 
 def test_htmx_loads_from_this_site_without_console_errors(browser, live_site):
-    context, page = _signed_in(browser, live_site, "supervisor")
+    context, page = signed_in(browser, live_site, "supervisor")
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     requests: list[str] = []

@@ -7,24 +7,16 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests.browser.sessions import PHONE, sign_in
 from tests.web.conftest import make_ticket
 
 pytestmark = pytest.mark.browser
-PASSWORD = "test-pass-123"
-PHONE = {"width": 390, "height": 844}
 
 
 def _context(browser, live_site, **options):
     return browser.new_context(base_url=live_site.url, locale="zh-CN", **options)
 
 
-def _sign_in(page, username: str) -> None:
-    page.goto("/login")
-    page.fill('input[name="username"]', username)
-    page.fill('input[name="password"]', PASSWORD)
-    page.click('form[action="/login"] button[type="submit"]')
-    page.wait_for_load_state()
-    assert "/login" not in page.url
 
 
 def _ready(page, kind: str):
@@ -63,7 +55,7 @@ def test_whistle_form_uses_my_location(browser, live_site):
     context = _context(browser, live_site, viewport={"width": 1000, "height": 900}, permissions=["geolocation"],
                        geolocation={"latitude": 36.63, "longitude": 101.75})
     page = context.new_page()
-    _sign_in(page, "grid-east")
+    sign_in(page, "grid-east")
     page.goto("/whistle")
     _ready(page, "pick")
     page.click("button.map-locate")
@@ -85,7 +77,7 @@ def test_dashboard_hot_spots_and_public_map(browser, live_site, artifacts_dir):
                     stage="closed" if closed else "in_progress", published=closed, closed_at=now if closed else None)
     context = _context(browser, live_site, viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    _sign_in(page, "supervisor")
+    sign_in(page, "supervisor")
     page.goto("/evaluation/dashboard")
     box = _ready(page, "hotspot")
     assert int(box.get_attribute("data-cells-drawn")) >= 3  # and the case filed on /report above

@@ -7,11 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.browser.sessions import PHONE, signed_in
 from tests.web.conftest import make_ticket
 
 pytestmark = pytest.mark.browser
-PASSWORD = "test-pass-123"
-PHONE = {"width": 390, "height": 844}
 
 # Every <th> and menu link that is taller than one line of its own text, or whose text overflows it.
 BROKEN = """() => {
@@ -29,16 +28,6 @@ BROKEN = """() => {
 }"""
 
 
-def _phone(browser, live_site, username: str):
-    context = browser.new_context(base_url=live_site.url, locale="zh-CN", viewport=PHONE, device_scale_factor=1)
-    page = context.new_page()
-    page.goto("/login")
-    page.fill('input[name="username"]', username)
-    page.fill('input[name="password"]', PASSWORD)
-    page.click('form[action="/login"] button[type="submit"]')
-    page.wait_for_load_state()
-    assert "/login" not in page.url
-    return context, page
 
 
 def _fits(page, path: str = "") -> None:
@@ -57,7 +46,7 @@ def test_case_page_and_menu_at_390_px(browser, live_site, artifacts_dir):
                     "checkpoints": [{"index": i + 1, "due": d.isoformat(), "colour": "yellow" if i == 0 else None,
                                      "note": "no progress since the previous checkpoint" if i == 0 else ""}
                                     for i, d in enumerate(dues)]})
-    context, page = _phone(browser, live_site, "supervisor")
+    context, page = signed_in(browser, live_site, "supervisor", PHONE)
     try:
         for lang in ("zh", "en"):
             for path in ("/cases/2026-0101-390001", "/supervise", "/supervise/suspect", "/evaluation",

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.browser.test_work_consoles_browser import DESKTOP, HEADERS_ON_ONE_LINE, PAGE_WIDTH, PHONE, _signed_in
+from tests.browser.sessions import DESKTOP, PHONE, signed_in
+from tests.browser.test_work_consoles_browser import HEADERS_ON_ONE_LINE, PAGE_WIDTH
 from tests.web.conftest import make_ticket
 
 pytestmark = pytest.mark.browser
@@ -30,7 +31,7 @@ def a_caller_who_called_before(live_site):
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "390px"])
 def test_the_operator_sees_the_callers_earlier_tickets_while_typing(browser, a_caller_who_called_before,
                                                                     artifacts_dir, viewport):
-    context, page = _signed_in(browser, a_caller_who_called_before, "operator", viewport)
+    context, page = signed_in(browser, a_caller_who_called_before, "operator", viewport)
     page.goto("/intake/hotline")
     page.fill('input[name="phone"]', CALLER)
     history = page.locator(".caller-history tbody tr")

@@ -7,12 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.browser.sessions import DESKTOP, PHONE, signed_in
 from tests.web.conftest import make_ticket
 
 pytestmark = pytest.mark.browser
-PASSWORD = "test-pass-123"
-DESKTOP = {"width": 1366, "height": 900}
-PHONE = {"width": 390, "height": 844}
 HEADERS_ON_ONE_LINE = "() => [...document.querySelectorAll('th')].filter(th => th.getClientRects().length > 1"\
                       " || th.getBoundingClientRect().height > 3 * parseFloat(getComputedStyle(th).fontSize))"\
                       ".map(th => th.textContent)"
@@ -67,16 +65,6 @@ def _seed_board(engine, now: datetime) -> None:
                     wait_kind=kind, wait_due=now + timedelta(hours=20 - i * 9))
 
 
-def _signed_in(browser, site, username: str, viewport: dict):
-    context = browser.new_context(base_url=site.url, locale="zh-CN", viewport=viewport, device_scale_factor=1)
-    page = context.new_page()
-    page.goto("/login")
-    page.fill('input[name="username"]', username)
-    page.fill('input[name="password"]', PASSWORD)
-    page.click('form[action="/login"] button[type="submit"]')
-    page.wait_for_load_state()
-    assert "/login" not in page.url, f"{username} could not sign in"
-    return context, page
 
 
 def _check_phone(page, path: str, shot) -> None:
@@ -87,7 +75,7 @@ def _check_phone(page, path: str, shot) -> None:
 
 
 def test_inbox_with_a_busy_shift(browser, busy_shift, artifacts_dir):
-    context, page = _signed_in(browser, busy_shift, "h-ecology", DESKTOP)
+    context, page = signed_in(browser, busy_shift, "h-ecology", DESKTOP)
     page.goto("/inbox")
     assert page.locator(".queue-summary .count").first.inner_text() == "37"
     assert page.locator("#work-new tbody tr").count() == 37
@@ -104,13 +92,13 @@ def test_inbox_with_a_busy_shift(browser, busy_shift, artifacts_dir):
     page.wait_for_load_state()
     assert page.locator("#work-working tbody tr").count() == 1  # H-011: the market's, red
     context.close()
-    context, phone = _signed_in(browser, busy_shift, "h-ecology", PHONE)
+    context, phone = signed_in(browser, busy_shift, "h-ecology", PHONE)
     _check_phone(phone, "/inbox", artifacts_dir / "inbox-390.png")
     context.close()
 
 
 def test_supervisor_board_with_a_busy_shift(browser, busy_shift, artifacts_dir):
-    context, page = _signed_in(browser, busy_shift, "supervisor", DESKTOP)
+    context, page = signed_in(browser, busy_shift, "supervisor", DESKTOP)
     page.goto("/supervise?tab=board")
     rows = page.locator("#work-board tbody tr")
     assert rows.count() >= 35 and page.locator(".legend").is_visible()
@@ -119,13 +107,13 @@ def test_supervisor_board_with_a_busy_shift(browser, busy_shift, artifacts_dir):
     page.goto("/supervise")
     assert page.locator("#work-requests tbody tr").count() == 3  # the requests' tab first while any wait
     context.close()
-    context, phone = _signed_in(browser, busy_shift, "supervisor", PHONE)
+    context, phone = signed_in(browser, busy_shift, "supervisor", PHONE)
     _check_phone(phone, "/supervise?tab=board", artifacts_dir / "supervise-390.png")
     context.close()
 
 
 def test_street_whistles_and_inbox(browser, busy_shift, artifacts_dir):
-    context, page = _signed_in(browser, busy_shift, "street-east", DESKTOP)
+    context, page = signed_in(browser, busy_shift, "street-east", DESKTOP)
     page.goto("/inbox")
     assert page.locator('[data-why="whistle_review"]').count() == 4
     assert page.locator('[data-why="whistle_rate"]').count() == 4
