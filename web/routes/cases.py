@@ -6,6 +6,8 @@ input shape, services.actions.perform does the rest; refusals come back as 400/4
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
@@ -75,11 +77,7 @@ def case_status(request: Request, ticket_id: str, session: SessionDep, settings:
 @router.get("/cases/{ticket_id}/files/{sha256}")
 def case_file(request: Request, ticket_id: str, sha256: str, session: SessionDep, settings: SettingsDep,
               user: CurrentUserDep):
-    ticket = cases.visible_ticket(session, settings, user, ticket_id, request.url.path)
-    found = cases.attachment(ticket, sha256)
-    path = path_of(settings.data_dir, sha256) if found else None
-    if path is None:
-        raise ServiceError(ErrorKind.NOT_FOUND, _("No such file."))
+    found, path = _attached(request, ticket_id, sha256, session, settings, user, path_of)
     return FileResponse(path, media_type=found.get("content_type") or "application/octet-stream",
                         headers={"X-Content-Type-Options": "nosniff"})
 
@@ -88,13 +86,19 @@ def case_file(request: Request, ticket_id: str, sha256: str, session: SessionDep
 def case_file_thumbnail(request: Request, ticket_id: str, sha256: str, session: SessionDep, settings: SettingsDep,
                         user: CurrentUserDep):
     """A photo's small preview, under the same checks as the photo itself."""
-    ticket = cases.visible_ticket(session, settings, user, ticket_id, request.url.path)
-    found = cases.attachment(ticket, sha256)
-    path = thumbnail_of(settings.data_dir, sha256) if found else None
-    if path is None:
-        raise ServiceError(ErrorKind.NOT_FOUND, _("No such file."))
+    _found, path = _attached(request, ticket_id, sha256, session, settings, user, thumbnail_of)
     return FileResponse(path, media_type="image/jpeg",
                         headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=86400"})
+
+
+def _attached(request: Request, ticket_id: str, sha256: str, session, settings, user, locate) -> tuple[dict, Path]:
+    """A file attached to a case this user may see, and where `locate` (the photo or its thumbnail) keeps it."""
+    ticket = cases.visible_ticket(session, settings, user, ticket_id, request.url.path)
+    found = cases.attachment(ticket, sha256)
+    path = locate(settings.data_dir, sha256) if found else None
+    if path is None:
+        raise ServiceError(ErrorKind.NOT_FOUND, _("No such file."))
+    return found, path
 
 
 @router.post("/cases/{ticket_id}/{action}")
