@@ -1,7 +1,8 @@
 """The case page (timeline, deadlines, checkpoints, the forms the user may use) and every case action.
 
 POST /cases/{id}/{action} is generated from services.actions.ACTIONS: the form is read into the action's
-input shape, services.actions.perform does the rest; refusals come back as 400/403/409 pages.
+input shape, services.actions.perform does the rest; a refusal shows the case page again with the message
+beside the form and what was typed in it (a case outside the account's cases: the 403 page).
 """
 
 from __future__ import annotations
