@@ -101,7 +101,7 @@ async def _service_error(request: Request, exc: ServiceError):
     elif path.startswith("/open311/"):
         response = open311.service_error(request, exc)
     else:
-        response = pages.error_page(request, exc)
+        response = await pages.error_page(request, exc)
     if exc.retry_after is not None:  # a refusal that ends by itself (429): when to try again, in every format
         response.headers["Retry-After"] = str(exc.retry_after)
     return response

@@ -87,14 +87,23 @@ def targets(setup: dict, cases: int) -> list[Target]:
     deep = max(2, cases // 50 // 2)  # halfway through the 90-day window's pages of 50
     return [
         Target("dispatch", "dispatcher", "/dispatch"),
+        Target("dispatch_reviews", "dispatcher", "/dispatch?tab=reviews"),
+        Target("dispatch_least_sure", "dispatcher", "/dispatch?sort=least_sure&band=low"),
         Target("inbox", setup["handler"], "/inbox"),
+        Target("inbox_in_hand", setup["handler"], "/inbox?tab=working&colour=red"),
         Target("supervise_city", "supervisor", "/supervise"),
+        Target("supervise_requests", "supervisor", "/supervise?tab=requests"),
         Target("supervise_district", DISTRICT_SUPERVISOR, "/supervise"),
         Target("case", setup["handler"], f"/cases/{setup['handled_case']}"),
         Target("case_dispatcher", "dispatcher", f"/cases/{setup['received_case']}"),
         Target("dashboard", "supervisor", "/evaluation/dashboard"),
         Target("report", "supervisor", "/evaluation"),
         Target("board", "", "/board"),
+        Target("board_map", "", "/board/map.geojson"),
+        Target("search_text", "supervisor", "/search?q=%E5%8D%A0%E9%81%93"),  # 占道
+        Target("search_text_miss", "supervisor", "/search?q=%E5%9E%83%E5%9C%BE%E6%A1%B6"),  # 垃圾桶: found nowhere
+        Target("search_phone", "supervisor", "/search?q=13900000000"),  # nobody's: the index answers
+        Target("caller_history", "operator", "/search/caller?phone=13812345678"),
         Target("open311_first", "", "/open311/v2/requests.json"),
         Target("open311_deep", "", f"/open311/v2/requests.json?page={deep}"),
     ]

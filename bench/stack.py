@@ -42,7 +42,7 @@ BIN = Path(sys.executable).parent
 TASK_QUEUE = "grievances"
 # The bench's clients all come from 127.0.0.1 and file thousands of cases a minute.
 RATE_LIMITS = ("public_report", "whistle_account", "whistle_address", "open311_key", "open311_address", "api_intake",
-               "anonymous_intake", "track", "login_address", "login_account")
+               "anonymous_intake", "track", "login_address", "login_account", "search")
 TOKEN_ACCOUNTS = ("operator", "dispatcher", "h-market")  # intake, dispatch and review, the handling unit
 READY_SECONDS = 90
 

@@ -139,5 +139,6 @@ async def verify_csrf(request: Request, user: OptionalUser) -> None:
     live = live_session(request)  # resolved in the thread pool by the OptionalUser dependency
     expected = live.csrf if live is not None else request.session.get(SESSION_CSRF)
     if not expected or not isinstance(sent, str) or not hmac.compare_digest(sent, expected):
+        request.state.expired_form = True  # an intake form is shown again with what was typed (web.pages)
         raise deny(request, user, f"csrf token missing or wrong (session uid={live.user_id if live else None})",
                    _("The form has expired or did not come from this site. Reload the page and try again."))

@@ -30,7 +30,10 @@ def static_files() -> StaticFiles:
     return StaticFiles(directory=HERE / "static")
 
 
-def error_page(request: Request, exc: ServiceError) -> Response:
+async def error_page(request: Request, exc: ServiceError) -> Response:
+    if getattr(request.state, "expired_form", False) and request.url.path in intake.EXPIRY_KEEPS:
+        # A report typed for longer than the session lived: the form comes back filled, with a fresh token.
+        return await intake.show_expired(request, request.app.state.platform, exc)
     return error_pages.service_error_page(request, exc)
 
 

@@ -147,3 +147,26 @@ async def test_a_refused_case_action_comes_back_on_the_case_page_with_what_was_t
     assert back.status_code == 303 and back.headers["location"] == "/inbox"
     inbox = await handler.get("/inbox")
     assert 'class="flash error"' in inbox.text and "T-F1" in inbox.text
+
+
+async def test_a_report_whose_form_expired_comes_back_filled_with_a_fresh_token(site_without_temporal):
+    """The citizen typed for longer than the anonymous session lived (or the cookie was lost): the token no longer
+    matches, nothing is filed, and the form shows everything typed again, ready to send."""
+    client = site_without_temporal.client()
+    await client.get("/report")  # the page that was opened; its token is then lost with the cookie
+    client.cookies.clear()
+    response = await client.post("/report", data={**GRIEVANCE, "csrf_token": "a-token-of-a-lost-session"})
+    page = response.text
+    assert response.status_code == 403 and intakes(site_without_temporal) == 0
+    assert f'>{GRIEVANCE["description"]}</textarea>' in page and f'value="{GRIEVANCE["phone"]}"' in page
+    assert zh("The form had expired, so nothing was sent. Everything you typed is below: check it and send it "
+              "again.") in page
+    fresh = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    again = await client.post("/report", data={**GRIEVANCE, "description": "灯", "csrf_token": fresh})
+    assert again.status_code == 400 and field_error(again.text, "description")  # the token is good: the text is read
+
+
+async def test_a_staff_form_with_a_wrong_token_is_refused_without_showing_the_form(site_without_temporal):
+    client = site_without_temporal.client()
+    response = await client.post("/intake/hotline", data={**GRIEVANCE, "csrf_token": "forged"})
+    assert response.status_code == 403 and GRIEVANCE["description"] not in response.text

@@ -44,6 +44,22 @@ FORMS = {
 }
 
 
+# The public form keeps what was typed when its token has expired (the anonymous session ended while the citizen
+# typed); staff forms need a new log-in first, which the form cannot survive anyway.
+EXPIRY_KEEPS = {"/report": "web"}
+
+
+async def show_expired(request: Request, platform: Platform, refused: ServiceError):
+    """The form whose token had expired, filled as sent, with a fresh token."""
+    channel = EXPIRY_KEEPS[request.url.path]
+    form = await request.form()  # already read by the CSRF check
+    values, _problems_of_fields = _read_fields(form, None)
+    photos = any(isinstance(f, UploadFile) and f.filename for f in form.getlist("photos"))
+    message = _("The form had expired, so nothing was sent. Everything you typed is below: check it and send it "
+                "again.")
+    return await _show_again(request, platform, channel, values, {"": message}, photos, refused.status, None)
+
+
 def _form_context(session: Session, values: dict | None = None, field_errors: dict[str, str] | None = None,
                   photos_dropped: bool = False) -> dict:
     """The form's variables; `field_errors` maps a field's name ("" for the whole form) to its message."""
