@@ -260,6 +260,12 @@ class UnitNames(dict):
         zh, en = self.get(unit_id, (unit_id, unit_id))
         return zh if current_locale() == "zh_Hans" else (en or zh)
 
+    def named(self, chinese: str) -> str:
+        """A unit named in Chinese inside a sentence the workflow wrote, in the page's language."""
+        if current_locale() == "zh_Hans":
+            return chinese
+        return next((en for zh, en in self.values() if zh == chinese and en), chinese)
+
     def item(self, code: str | None, stored: str | None = "") -> str:
         """A catalog item's name: the Chinese name the case stored, its English name on English pages."""
         english = (self.items_en or {}).get(code or "") if current_locale() != "zh_Hans" else None

@@ -61,8 +61,9 @@ def known(text: str) -> bool:
     return text in labels.CHECKPOINT_NOTES or any(pattern.fullmatch(text) for pattern, _m, _s in _FORMS)
 
 
-def system_text(text: str | None) -> str:
-    """A sentence the workflow wrote, in the page's language; a checkpoint's finding alone is a note."""
+def system_text(text: str | None, names=None) -> str:
+    """A sentence the workflow wrote, in the page's language; a checkpoint's finding alone is a note. With the
+    page's unit names (services.tickets.UnitNames), a unit the sentence names is shown in that language too."""
     text = (text or "").strip()
     if text in labels.CHECKPOINT_NOTES:
         return labels.checkpoint_note(text)
@@ -70,5 +71,7 @@ def system_text(text: str | None) -> str:
         match = pattern.fullmatch(text)
         if match:
             parts = {name: shown.get(name, _keep)(value) for name, value in match.groupdict().items()}
+            if names is not None and "unit" in parts:
+                parts["unit"] = names.named(parts["unit"])
             return _(msgid, **parts)
     return text

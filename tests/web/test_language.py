@@ -58,17 +58,20 @@ async def test_notices_are_translated_when_read(site_without_temporal):
     with Session(site_without_temporal.engine) as session:  # rows as the workflow writes them: English text
         for key, kind, message in (("n1", "escalated", "supervisor escalated: 三天无进展"),
                                    ("n2", "checkpoint_yellow",
-                                    "checkpoint 2: no progress since the previous checkpoint")):
+                                    "checkpoint 2: no progress since the previous checkpoint"),
+                                   ("n3", "acceptance_overdue", "市生态环境局 has not accepted in time")):
             session.add(Notice(key=key, ticket_id="T-9", unit_id="dept-ecology", audience="unit", kind=kind,
                                message=message, created_at=now))
         session.commit()
     handler = await site_without_temporal.signed_in("h-ecology")
     chinese = (await handler.get("/inbox")).text
-    assert "三天无进展" in chinese and "上一节点以来无进展" in chinese
+    assert "三天无进展" in chinese and "上一节点以来无进展" in chinese and "市生态环境局" in chinese
     assert "supervisor escalated" not in chinese and "checkpoint 2:" not in chinese
+    assert "has not accepted" not in chinese
     english = (await handler.get("/inbox?lang=en")).text
     assert "Reason: 三天无进展" in english and "Checkpoint 2: no progress since the previous checkpoint" in english
     assert "supervisor escalated" not in english
+    assert "City Ecology and Environment Bureau has not accepted in time" in english  # the unit in English too
 
 
 async def test_units_items_and_streets_in_english(site_without_temporal):
