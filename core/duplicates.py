@@ -99,10 +99,14 @@ def _same_place(ticket: Ticket, other: Ticket) -> bool:
                 and abs(other.lat - ticket.lat) <= box and abs(other.lng - ticket.lng) <= 2 * box))
 
 
+COUNT_CAP = 9  # a badge says "9+" beyond: a page stops comparing a ticket once it has shown that many
+
+
 def count_duplicates(session: Session, tickets: list[Ticket], scanned: int = 4 * MAX_SCANNED) -> dict[str, int]:
-    """How many near-duplicates each of a page of tickets has (the rule of `find_duplicates`), in one query:
-    the open tickets of the page's streets and addresses in the page's time window, compared in memory
-    (a neighbour known only by its coordinates, with neither street nor address, shows on the case page only)."""
+    """How many near-duplicates each of a page of tickets has (the rule of `find_duplicates`, counted up to
+    COUNT_CAP), in one query: the open tickets of the page's streets and addresses in the page's time window,
+    compared in memory (a neighbour known only by its coordinates, with neither street nor address, shows on the
+    case page only). The text is compared first: most pairs end there, before the place and the distance."""
     streets = {t.street_id for t in tickets if t.street_id}
     addresses = {t.address for t in tickets if t.address}
     if not tickets or not (streets or addresses):
@@ -116,11 +120,20 @@ def count_duplicates(session: Session, tickets: list[Ticket], scanned: int = 4 *
                                  or_(col(Ticket.street_id).in_(streets), col(Ticket.address).in_(addresses)))
             .order_by(col(Ticket.received_at).desc()).limit(scanned))
     others = [(o, bigrams(o.description)) for o in session.exec(stmt)]
-    counts: dict[str, int] = {}
-    for ticket in tickets:
-        grams = bigrams(ticket.description)
-        counts[ticket.id] = sum(
-            1 for other, other_grams in others
-            if other.id != ticket.id and abs(other.received_at - ticket.received_at) <= WINDOW
-            and _same_place(ticket, other) and _match(ticket, other, grams, other_grams) is not None)
-    return counts
+    return {ticket.id: _count_for(ticket, others) for ticket in tickets}
+
+
+def _count_for(ticket: Ticket, others: list) -> int:
+    grams, found = bigrams(ticket.description), 0
+    for other, other_grams in others:
+        shared = len(grams & other_grams)
+        if not shared or other.id == ticket.id or abs(other.received_at - ticket.received_at) > WINDOW:
+            continue
+        score = shared / (len(grams) + len(other_grams) - shared)
+        if score < MIN_SIMILARITY_NEAR or not _same_place(ticket, other):
+            continue
+        if score >= MIN_SIMILARITY or _match(ticket, other, grams, other_grams) is not None:
+            found += 1
+            if found == COUNT_CAP:
+                break
+    return found

@@ -18,7 +18,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from core.config import Settings
-from core.duplicates import count_duplicates
+from core.duplicates import COUNT_CAP, count_duplicates
 from core.messages import Channel
 from core.models.catalog import Unit
 from core.models.tickets import Ticket
@@ -84,7 +84,11 @@ class DispatchRow:
     ticket: Ticket
     candidates: list[dict]  # the routing proposal's top three, best first
     needs_check: bool  # no proposal, or the best one below settings.routing_check_below
-    duplicates: int  # open near-duplicates (core.duplicates)
+    duplicates: int  # open near-duplicates (core.duplicates), counted up to COUNT_CAP
+
+    @property
+    def duplicates_shown(self) -> str:
+        return f"{self.duplicates}+" if self.duplicates >= COUNT_CAP else str(self.duplicates)
 
 
 @dataclass

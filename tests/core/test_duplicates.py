@@ -68,3 +68,14 @@ def test_a_page_is_counted_in_one_query_by_the_same_rule(session, engine):
     assert len(statements) == 1
     expected = {t.id: len(find_duplicates(session, t, limit=99)) for t in page}
     assert counts == expected == {"N": 1, "A": 1, "B": 0, "W": 0}
+
+
+def test_a_page_counts_duplicates_up_to_the_badge_s_cap(session):
+    """A busy street with many reports of one problem: each case's badge says "9+" instead of comparing on."""
+    from core.duplicates import COUNT_CAP
+
+    same = [ticket(f"S{i:02d}", "建设路12号饭店油烟太大，晚上排油烟扰民", address="建设路12号", days_ago=i % 5)
+            for i in range(COUNT_CAP + 6)]
+    session.add_all(same)
+    session.commit()
+    assert set(count_duplicates(session, same[:3]).values()) == {COUNT_CAP}

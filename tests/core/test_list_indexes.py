@@ -85,3 +85,11 @@ def test_a_caller_is_found_through_the_index_of_phone_numbers(engine):
     operator = user(Role.OPERATOR, "centre")
     [steps] = plans(engine, lambda s: search.caller_history(s, Settings(), operator, "+86 138 1234 5678"))
     assert any("USING INDEX ix_tickets_complainant_phone_number" in s for s in steps), steps
+
+
+def test_a_search_by_phone_reads_the_index_not_every_case(engine):
+    from services import search
+
+    supervisor = user(Role.SUPERVISOR, "supervision")
+    [steps] = plans(engine, lambda s: search.search(s, Settings(), supervisor, "139 0000 0000"))
+    assert any("USING INDEX ix_tickets_complainant_phone_number" in s for s in steps), steps
