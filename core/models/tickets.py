@@ -26,6 +26,11 @@ class Ticket(SQLModel, table=True):
         Index("ix_tickets_received_id", "received_at", "id"),
         # the supervisor's requests to rule, oldest first: found, counted and sorted in the index (0012)
         Index("ix_tickets_pending_stage_updated", "pending_request", "stage", "updated_at", "id"),
+        # A unit's cases in hand, found and counted in the index alone on SQLite: the JSON lists of cooperating
+        # and consulted units are searched there, not in the large rows (0014). PostgreSQL keeps no b-tree order
+        # of json, so there the list is a scan of the open cases.
+        Index("ix_tickets_stage_units", "stage", "primary_unit_id", "cooperating_unit_ids", "consulted_unit_ids",
+              "whistle_unit_id", "closure_deadline", "colour", "id").ddl_if(dialect="sqlite"),
     )
 
     id: str = Field(primary_key=True, max_length=32)  # ticket number = workflow id

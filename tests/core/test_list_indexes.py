@@ -93,3 +93,15 @@ def test_a_search_by_phone_reads_the_index_not_every_case(engine):
     supervisor = user(Role.SUPERVISOR, "supervision")
     [steps] = plans(engine, lambda s: search.search(s, Settings(), supervisor, "139 0000 0000"))
     assert any("USING INDEX ix_tickets_complainant_phone_number" in s for s in steps), steps
+
+
+def test_a_units_cases_in_hand_are_found_in_the_index_of_unit_lists(engine):
+    """The handler inbox's cases in hand search the JSON lists of cooperating and consulted units: in the index
+    alone (migration 0014), not in the rows with their large state."""
+    from services import work_filters
+
+    handler = user(Role.HANDLER, "dept-ecology")
+    for tab in ("new", "working"):
+        filters = work_filters.WorkFilter.parse(work_filters.INBOX_TABS, tab, "", "", 1)
+        steps = plans(engine, lambda s: work_filters.handler_inbox(s, handler, filters))  # noqa: B023
+        assert any(any("COVERING INDEX ix_tickets_stage_units" in step for step in s) for s in steps), (tab, steps)
