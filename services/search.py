@@ -105,7 +105,8 @@ def _contains(column, text: str):
 
 
 def _phone_is(digits: str):
-    """Through the index of the stored national numbers (core.phones, migration 0013), not a scan of every case."""
+    """Through the index of the stored national numbers and received times (core.phones, migration 0013): a
+    caller's cases newest first, not a scan of every case."""
     return col(Ticket.complainant_phone_number) == digits
 
 

@@ -26,6 +26,8 @@ class Ticket(SQLModel, table=True):
         Index("ix_tickets_received_id", "received_at", "id"),
         # the supervisor's requests to rule, oldest first: found, counted and sorted in the index (0012)
         Index("ix_tickets_pending_stage_updated", "pending_request", "stage", "updated_at", "id"),
+        # a caller's cases, newest first, straight from the index (search, the hotline's caller history; 0013)
+        Index("ix_tickets_phone_received", "complainant_phone_number", "received_at", "id"),
         # A unit's cases in hand, found and counted in the index alone on SQLite: the JSON lists of cooperating
         # and consulted units are searched there, not in the large rows (0014). PostgreSQL keeps no b-tree order
         # of json, so there the list is a scan of the open cases.
@@ -48,7 +50,7 @@ class Ticket(SQLModel, table=True):
     requested_item_code: str = ""  # asked for by an Open311 client; item_code is what the dispatcher chose
     complainant_name: str = ""
     complainant_phone: str = ""
-    complainant_phone_number: str = Field(default="", index=True)  # core.phones.national_number: found by search
+    complainant_phone_number: str = ""  # core.phones.national_number: a caller's cases, found by search
     confidential: bool = False
     whistle_unit_id: str | None = Field(default=None, index=True)  # the street / grid that whistled
     item_code: str | None = Field(default=None, index=True)

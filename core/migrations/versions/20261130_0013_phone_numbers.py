@@ -1,5 +1,6 @@
-"""Search by phone at 100,000 cases: each case's phone as its national number (core.phones), indexed, so the
-operator's caller history and the staff search find a caller without reading every case.
+"""Search by phone at 100,000 cases: each case's phone as its national number (core.phones), indexed with the
+received time, so the operator's caller history and the staff search read a caller's cases newest first from the
+index without reading every case.
 
 Revision ID: 0013
 Revises: 0012
@@ -24,7 +25,8 @@ BATCH = 2000
 def upgrade() -> None:
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.add_column(sa.Column("complainant_phone_number", sa.String(), nullable=False, server_default=""))
-        batch_op.create_index("ix_tickets_complainant_phone_number", ["complainant_phone_number"], unique=False)
+        batch_op.create_index("ix_tickets_phone_received", ["complainant_phone_number", "received_at", "id"],
+                              unique=False)
     _fill_numbers()
 
 
@@ -48,5 +50,5 @@ def _fill_numbers() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("tickets", schema=None) as batch_op:
-        batch_op.drop_index("ix_tickets_complainant_phone_number")
+        batch_op.drop_index("ix_tickets_phone_received")
         batch_op.drop_column("complainant_phone_number")
