@@ -10,6 +10,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
@@ -99,7 +100,8 @@ def _inside(geometry: dict, x: float, y: float) -> bool:
     return inside
 
 
-def public_cases(session: Session, page: int = 1, now: datetime | None = None) -> dict:
+def public_cases(session: Session, page: int = 1, now: datetime | None = None, timezone: str = "Asia/Shanghai"
+                 ) -> dict:
     """One page of the public map: open and published closed cases of the window, newest first.
 
     Each point is rounded to about 100 m and carries its status, category and day only (a closed
@@ -116,16 +118,17 @@ def public_cases(session: Session, page: int = 1, now: datetime | None = None) -
     rows = session.exec(stmt).all()
     more = len(rows) > PUBLIC_PAGE_SIZE and page < PUBLIC_MAX_PAGES
     return {"type": "FeatureCollection", "page": page, "next_page": page + 1 if more else None,
-            "features": [_public_point(*row) for row in rows[:PUBLIC_PAGE_SIZE]]}
+            "features": [_public_point(*row, zone=ZoneInfo(timezone)) for row in rows[:PUBLIC_PAGE_SIZE]]}
 
 
-def _public_point(ticket_id: str, stage: str, lat: float, lng: float, category: str, received: datetime) -> dict:
+def _public_point(ticket_id: str, stage: str, lat: float, lng: float, category: str, received: datetime, *,
+                  zone: ZoneInfo) -> dict:
     closed = stage == Stage.CLOSED.value
     labels = CATEGORY_LABELS.get(category or "")
     properties = {
         "status": "closed" if closed else "open",
         "category": (labels[0] if current_locale() == "zh_Hans" else labels[1]) if labels else "",
-        "day": received.date().isoformat(),
+        "day": received.astimezone(zone).date().isoformat(),  # the city's calendar day, as the board shows it
     }
     if closed:
         properties["id"] = ticket_id

@@ -130,3 +130,11 @@ async def test_dashboard_hands_the_hot_spot_counts_to_its_map(site_without_tempo
     streets = json.loads(re.search(r"data-streets='([^']*)'", html).group(1))
     assert cells == [[36.62, 101.78, 3]] and ["s-east-1", 3] in streets
     assert "<svg" in html  # the dots stay as the picture without JavaScript
+
+
+async def test_a_point_s_day_is_the_city_s_calendar_day(site_without_temporal):
+    """A case received at 20:00 UTC on 30 November was received on 1 December in Beijing: the day the board shows."""
+    late = datetime.now(UTC).replace(hour=20, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    make_ticket(site_without_temporal.engine, "T-LATE", stage="in_progress", received_at=late, lat=36.62, lng=101.78)
+    doc = (await site_without_temporal.client().get("/board/map.geojson")).json()
+    assert doc["features"][0]["properties"]["day"] == (late + timedelta(hours=8)).date().isoformat()

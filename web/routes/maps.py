@@ -35,7 +35,7 @@ def public_map(request: Request):
 
 
 @router.get("/board/map.geojson")
-def public_map_points(session: SessionDep, page: int = 1):
+def public_map_points(session: SessionDep, settings: SettingsDep, page: int = 1):
     """One bounded page of points; `next_page` says whether another follows."""
-    return JSONResponse(maps.public_cases(session, page), media_type=GEOJSON,
+    return JSONResponse(maps.public_cases(session, page, timezone=settings.timezone), media_type=GEOJSON,
                         headers={"Cache-Control": "public, max-age=60"})
