@@ -25,11 +25,11 @@ WHISTLE = "建设路与和平街路口第{n}处占道经营，摊位摆到人行
 @pytest.fixture(scope="module")
 def busy_shift(live_site):
     """37 new cases and 12 in hand for the ecology bureau, 40 stalled cases and 3 requests on the board,
-    14 whistles of the east street, some waiting for its review or rating."""
+    36 whistles of the east street, some waiting for its review or rating."""
     now = datetime.now(UTC)
     _seed_inbox(live_site.engine, now)
     _seed_board(live_site.engine, now)
-    for i in range(14):
+    for i in range(36):
         make_ticket(live_site.engine, f"W-{i:03d}", channel="whistle", whistle_unit_id="s-east-1",
                     street_id="s-east-1", stage=("review", "rating", "in_progress", "received")[i % 4],
                     cooperating_unit_ids=[], primary_unit_id="d-east-urban", received_at=now - timedelta(hours=i * 5),
@@ -115,10 +115,14 @@ def test_supervisor_board_with_a_busy_shift(browser, busy_shift, artifacts_dir):
 def test_street_whistles_and_inbox(browser, busy_shift, artifacts_dir):
     context, page = signed_in(browser, busy_shift, "street-east", DESKTOP)
     page.goto("/inbox")
-    assert page.locator('[data-why="whistle_review"]').count() == 4
-    assert page.locator('[data-why="whistle_rate"]').count() == 4
+    assert page.locator('[data-why="whistle_review"]').count() == 9
+    assert page.locator('[data-why="whistle_rate"]').count() == 9
     page.goto("/whistles")
-    assert page.locator("#work-whistles tbody tr").count() == 14
+    assert page.locator("#work-whistles tbody tr").count() == 36
     assert "第1处占道经营" in page.locator("#work-whistles").inner_text()
     page.screenshot(path=str(artifacts_dir / "whistles.png"), full_page=True)
+    context.close()
+    context, phone = signed_in(browser, busy_shift, "street-east", PHONE)
+    _check_phone(phone, "/inbox", artifacts_dir / "street-inbox-390.png")
+    _check_phone(phone, "/whistles", artifacts_dir / "whistles-390.png")
     context.close()
