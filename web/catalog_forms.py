@@ -22,7 +22,7 @@ from core.models.calendar import CalendarDay
 from core.models.catalog import CatalogItem, CatalogVersion, Unit
 from web.catalog_view import duration_words
 from web.routes.common import text
-from web.templating import TZ
+from web.spans import TZ
 
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")  # as core.catalog_io accepts in a file
 KEYWORD_SEP = re.compile(r"[;；、,，\n]")

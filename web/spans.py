@@ -1,4 +1,5 @@
-"""Elapsed time as a person reads it on a console: "2 小时 15 分钟", "3 天 4 小时" (the two largest units).
+"""Times and elapsed times as a person reads them on a console: the city's local time, and "2 小时 15 分钟",
+"3 天 4 小时" (the two largest units).
 
 Babel words each unit in the page's language, so these strings need no catalog entries.
 """
@@ -7,12 +8,28 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_timedelta
 
 from core.i18n import current_locale
 
+TZ = ZoneInfo("Asia/Shanghai")
 BABEL_LOCALE = {"zh_Hans": "zh_Hans_CN", "en": "en"}
+
+
+def as_datetime(value: Any) -> datetime | None:
+    """A datetime or ISO text as an aware datetime (naive means UTC, as the read model stores it)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def local_time(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    moment = as_datetime(value)
+    return moment.astimezone(TZ).strftime(fmt) if moment else ""
 
 
 def span(delta: timedelta) -> str:
@@ -30,8 +47,5 @@ def span(delta: timedelta) -> str:
 
 def waited_since(value: Any, now: datetime | None = None) -> str:
     """How long ago `value` was (a datetime or ISO text); empty when unknown."""
-    if value is None or value == "":
-        return ""
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return span((now or datetime.now(UTC)) - moment)
+    moment = as_datetime(value)
+    return span((now or datetime.now(UTC)) - moment) if moment else ""

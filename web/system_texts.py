@@ -8,21 +8,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from core.i18n import N_, _
 from web import labels
-
-BEIJING = ZoneInfo("Asia/Shanghai")
+from web.spans import local_time
 
 
 def _when(value: str) -> str:
     try:
-        moment = datetime.fromisoformat(value)
+        return local_time(value)
     except ValueError:
         return value
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
 
 
 def _keep(value: str) -> str:

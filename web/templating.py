@@ -10,7 +10,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_timedelta
 from fastapi import Request
@@ -24,12 +23,10 @@ from web import labels
 from web.auth import csrf_token
 from web.catalog_view import duration_words
 from web.form_refill import refill
-from web.spans import waited_since
+from web.spans import BABEL_LOCALE, as_datetime, local_time, waited_since
 from web.system_texts import system_text
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
-TZ = ZoneInfo("Asia/Shanghai")
-BABEL_LOCALE = {"zh_Hans": "zh_Hans_CN", "en": "en"}
 
 
 def _gettext(message: str) -> str:
@@ -38,19 +35,6 @@ def _gettext(message: str) -> str:
 
 def _ngettext(singular: str, plural: str, n: int) -> str:
     return translations(current_locale()).ngettext(singular, plural, n)
-
-
-def as_datetime(value: Any) -> datetime | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def local_time(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    moment = as_datetime(value)
-    return moment.astimezone(TZ).strftime(fmt) if moment else ""
 
 
 def time_left(value: Any, now: datetime | None = None) -> str:

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from activities.deadlines import ComputeDeadlinesInput, DeadlineActivities, DeadlineRequest
 from core.models.calendar import CalendarDay
 from tests.web.conftest import file_public
-from web.templating import TZ
+from web.spans import TZ
 
 _ACTIVITIES: dict[int, DeadlineActivities] = {}
 

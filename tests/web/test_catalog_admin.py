@@ -17,7 +17,7 @@ from core.models.catalog import CatalogChangeProposal, CatalogVersion
 from core.models.tickets import Ticket, TicketEvent
 from tests.web.catalog_site import demo_catalog_site, versions
 from tests.web.conftest import Site
-from web.templating import TZ
+from web.spans import TZ
 
 EDIT = "/admin/catalog/items/MK-001/edit"
 

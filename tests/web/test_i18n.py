@@ -32,7 +32,8 @@ async def test_times_and_durations_follow_the_language(site_without_temporal):
     from datetime import UTC, datetime, timedelta
 
     from core.i18n import set_locale
-    from web.templating import local_time, time_left
+    from web.spans import local_time
+    from web.templating import time_left
 
     token = set_locale("en")
     try:

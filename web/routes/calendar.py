@@ -28,7 +28,8 @@ from services.platform import Platform
 from web.auth import CurrentUser, require_roles
 from web.catalog_forms import check_day
 from web.routes.common import FormDep, see_other
-from web.templating import BABEL_LOCALE, TZ, flash, render
+from web.spans import BABEL_LOCALE, TZ
+from web.templating import flash, render
 
 log = logging.getLogger("web.calendar")
 router = APIRouter(include_in_schema=False)

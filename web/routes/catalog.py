@@ -34,7 +34,8 @@ from web.catalog_forms import Change, check_change, check_item, differs, item_va
 from web.qr import qr_svg
 from web.routes import calendar
 from web.routes.common import FormDep, see_other
-from web.templating import TZ, flash, render
+from web.spans import TZ
+from web.templating import flash, render
 
 log = logging.getLogger("web.catalog")
 router = APIRouter(include_in_schema=False)
