@@ -25,6 +25,11 @@ from core.config import Settings
 from core.payload_codec import data_converter
 
 ACTIVITY_THREADS = 32  # the worker's thread pool for activities; no more of them run at once
+# Task slots of each kind the worker keeps open however busy the machine is. With 2, a few people acting at
+# once (each action is a workflow task and its local activities) queued behind each other while the CPU was
+# busy with their own cases: the loop of issue 19 ran ~20 % slower. 4 keeps that pace, and a burst of
+# intake still finds the CPU for the web first (make bench: intake and loop both measured).
+SLOTS_FLOOR = 4
 
 
 class TemporalUnreachable(RuntimeError):
@@ -53,11 +58,11 @@ def workflow_runner(settings: Settings) -> WorkflowRunner:
 
 def worker_tuner(settings: Settings) -> WorkerTuner | None:
     """Task slots by the machine's load (`worker_target_cpu` in core.config); None: the SDK's fixed slots. A few
-    slots of each kind stay open whatever the load, so timers and the cases people act on still move."""
+    slots of each kind (SLOTS_FLOOR) stay open whatever the load, so timers and the cases people act on still move."""
     if not settings.worker_target_cpu:
         return None
     def floor(most: int) -> ResourceBasedSlotConfig:
-        return ResourceBasedSlotConfig(minimum_slots=2, maximum_slots=most, ramp_throttle=timedelta(milliseconds=20))
+        return ResourceBasedSlotConfig(minimum_slots=SLOTS_FLOOR, maximum_slots=most, ramp_throttle=timedelta(milliseconds=20))
 
     return WorkerTuner.create_resource_based(
         target_memory_usage=0.9, target_cpu_usage=settings.worker_target_cpu, workflow_config=floor(100),

@@ -3,10 +3,8 @@ actions read of a case filed a moment ago whose first event is not written yet (
 
 from __future__ import annotations
 
-import dataclasses
-from datetime import datetime
-
 from core.messages import GrievanceState, Stage
+from core.payload_types import plain
 from core.phones import national_number
 from core.vocabulary import PENDING_CONSULTATION, PENDING_REVIEW
 
@@ -68,15 +66,5 @@ def ticket_fields(s: GrievanceState) -> dict:
         "return_visit_reason": s.return_visit_reason if s.stage == Stage.RETURN_VISIT else "",
         "reopen_count": s.reopen_count,
         "calendar_fallback": s.calendar_fallback,
-        "state": _jsonable(dataclasses.asdict(s)),
+        "state": plain(s),
     }
-
-
-def _jsonable(value):
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value

@@ -50,22 +50,23 @@ class Tracked:
         return citizen_id(self.ticket_id) not in {a.get("actor_id") for a in (case.state or {}).get("answers", [])}
 
 
-def track(session: Session, platform: Platform, ticket_id: str, secret: str, address: str) -> Tracked:
+def track(session: Session, platform: Platform, ticket_id: str, secret: str, address: str, *,
+          timeline: bool = True) -> Tracked:
     """The case when the secret matches (a logged 403 otherwise), throttled per address; for a merged
-    duplicate, also the case it joined."""
+    duplicate, also the case it joined. `timeline=False`: the cases without their steps (a rating)."""
     ticket_id, secret = ticket_id.strip()[:32], secret.strip()[:64]
     check_tracking_rate(platform.rate_limits, address)
     if not check_secret(platform.settings, ticket_id, secret):
         raise denied(None, f"/track/{ticket_id}", f"wrong tracking secret for {ticket_id}",
                      _("The ticket number or the secret is wrong."))
-    return follow(session, ticket_id)
+    return follow(session, ticket_id, timeline=timeline)
 
 
-def follow(session: Session, ticket_id: str) -> Tracked:
+def follow(session: Session, ticket_id: str, *, timeline: bool = True) -> Tracked:
     """The case (and the case a merged duplicate joined) for a visitor whose secret was checked already:
     the web page remembers a checked secret for a few minutes so that the secret stays out of its URLs."""
     ticket = session.get(Ticket, ticket_id)
-    found = Tracked(ticket_id, ticket, citizen_timeline(session, ticket_id) if ticket else [])
+    found = Tracked(ticket_id, ticket, citizen_timeline(session, ticket_id) if ticket and timeline else [])
     followed = ticket
     for _hop in range(MERGE_HOPS):
         into = (followed.state or {}).get("duplicate_of") if followed is not None else None
@@ -73,7 +74,8 @@ def follow(session: Session, ticket_id: str) -> Tracked:
             break
         followed = session.get(Ticket, into)
     if followed is not None and followed is not ticket:
-        found.followed, found.followed_steps = followed, citizen_timeline(session, followed.id)
+        found.followed = followed
+        found.followed_steps = citizen_timeline(session, followed.id) if timeline else []
     return found
 
 
@@ -91,7 +93,7 @@ async def rate(platform: Platform, ticket_id: str, secret: str, rating: str, com
 
     def load() -> Tracked:
         with Session(platform.engine) as session:
-            return track(session, platform, ticket_id, secret, address)
+            return track(session, platform, ticket_id, secret, address, timeline=False)  # rating needs no steps
 
     found = await asyncio.to_thread(load)
     if found.rated_case is None:

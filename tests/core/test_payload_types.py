@@ -4,6 +4,7 @@ field types read once (issue 19: re-reading them was a tenth of the worker's CPU
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -70,3 +71,17 @@ def test_a_dataclass_is_refused_as_the_sdk_refuses_it():
     assert built == Actor(id="op-1", role=Role.OPERATOR)
     assert converter.to_typed_value(str, "x") is DataclassConverter.Unhandled
     assert dataclasses.is_dataclass(built)
+
+
+def test_the_platforms_converter_writes_the_same_json_as_the_sdks_without_deep_copies(monkeypatch):
+    from core.payload_types import PayloadConverter, plain
+    from core.ticket_row import ticket_fields
+
+    state = a_state()
+    values = [state, ticket_fields(state), [state.checkpoints[0], (1, "a")], {"at": state.accepted_at}]
+    sdk = DataConverter.default.payload_converter.to_payloads(values)
+    # The SDK's encoder deep-copies each dataclass first (dataclasses.asdict); ours hands over its fields.
+    monkeypatch.setattr(dataclasses, "asdict", lambda *a, **k: pytest.fail("asdict called"))
+    ours = PayloadConverter().to_payloads(values)
+    assert [p.data for p in ours] == [p.data for p in sdk]
+    assert plain(state) == json.loads(sdk[0].data)  # the read model's snapshot is that same JSON

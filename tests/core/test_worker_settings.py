@@ -8,7 +8,7 @@ from temporalio.worker import UnsandboxedWorkflowRunner, WorkerTuner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from core.config import Settings
-from core.temporal import worker_tuner, workflow_runner
+from core.temporal import SLOTS_FLOOR, worker_tuner, workflow_runner
 
 
 def test_the_worker_runs_workflows_outside_the_sandbox_unless_asked():
@@ -19,3 +19,10 @@ def test_the_worker_runs_workflows_outside_the_sandbox_unless_asked():
 def test_the_worker_takes_work_by_the_machines_load_unless_it_has_the_machine_to_itself():
     assert isinstance(worker_tuner(Settings()), WorkerTuner)
     assert worker_tuner(Settings(worker_target_cpu=0)) is None
+
+
+def test_a_busy_machine_still_leaves_the_worker_room_for_several_cases_at_once():
+    tuner = worker_tuner(Settings())
+    suppliers = (tuner.workflow_slot_supplier, tuner.activity_slot_supplier, tuner.local_activity_slot_supplier)
+    assert SLOTS_FLOOR >= 4  # 2 queued the people acting at once behind each other (issue 19's loop)
+    assert all(supplier.slot_config.minimum_slots == SLOTS_FLOOR for supplier in suppliers)

@@ -95,3 +95,31 @@ async def test_a_self_handled_whistle_is_reviewed_by_its_dispatcher(site_without
     assert listed == {"T-SELF", "T-COOP"}
     page = (await (await site_without_temporal.signed_in("dispatcher")).get("/dispatch?tab=reviews")).text
     assert "T-SELF" in page and "T-COOP" in page and "T-OTHER" not in page
+
+
+async def test_a_rating_reads_the_case_and_not_its_timeline(site_without_temporal, monkeypatch):
+    """The rating only needs the case the complainant rates: loading their timeline too cost every rating a
+    query of all the case's events (issue 19's loop)."""
+    from core.payloads import ActionResult
+    from services import tracking
+    from services.intake import tracking_secret
+    from services.platform import Platform
+    from services.temporal import TemporalConnection
+
+    settings = site_without_temporal.settings
+    make_ticket(site_without_temporal.engine, "2026-1130-000777", stage="rating")
+    sent = []
+
+    async def fake_send(client, ticket_id, update, payload, where, *, timeout):
+        sent.append((ticket_id, payload.rating.value))
+        return ActionResult(ticket_id=ticket_id, stage="closed", seq=9)
+
+    def no_timeline(session, ticket_id):
+        raise AssertionError("a rating loaded the timeline")
+
+    monkeypatch.setattr(tracking, "send", fake_send)
+    monkeypatch.setattr(tracking, "citizen_timeline", no_timeline)
+    platform = Platform(site_without_temporal.engine, settings, TemporalConnection(settings, client=object()))
+    await tracking.rate(platform, "2026-1130-000777", tracking_secret(settings, "2026-1130-000777"), "satisfied",
+                        "", "127.0.0.1", resolved=True)
+    assert sent == [("2026-1130-000777", "satisfied")]
