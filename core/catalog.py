@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, literal, or_
 from sqlmodel import Session, col, select
 
 from core.clock_plans import DEFAULT_TIERS
@@ -78,28 +78,34 @@ def get_unit(session: Session, unit_id: str) -> Unit | None:
     return session.get(Unit, unit_id)
 
 
-def ancestor_of_kind(session: Session, unit_id: str | None, kinds: tuple[str, ...]) -> Unit | None:
+MAX_DEPTH = 16  # a unit tree is a few levels deep; the bound also ends a cycle a bad import could make
+DISTRICT_KINDS, STREET_KINDS = ("district",), ("street", "township")
+
+
+def chain_of(session: Session, unit_id: str | None) -> list[tuple[str, str]]:
+    """(id, kind) of the unit and of each unit above it, nearest first, in one query (every signed-in request
+    reads its account's district and street)."""
+    if not unit_id:
+        return []
+    units, above = Unit.__table__, Unit.__table__.alias("above")
+    chain = (select(units.c.id, units.c.parent_id, units.c.kind, literal(0).label("depth"))
+             .where(units.c.id == unit_id).cte("chain", recursive=True))
+    chain = chain.union_all(select(above.c.id, above.c.parent_id, above.c.kind, chain.c.depth + 1)
+                            .where(above.c.id == chain.c.parent_id, chain.c.depth < MAX_DEPTH))
+    return [(row.id, row.kind) for row in session.execute(select(chain.c.id, chain.c.kind).order_by(chain.c.depth))]
+
+
+def nearest_of_kind(chain: list[tuple[str, str]], kinds: tuple[str, ...]) -> str | None:
     """The unit itself or its nearest ancestor whose kind is one of `kinds`."""
-    seen: set[str] = set()
-    while unit_id and unit_id not in seen:
-        seen.add(unit_id)
-        unit = session.get(Unit, unit_id)
-        if unit is None:
-            return None
-        if unit.kind in kinds:
-            return unit
-        unit_id = unit.parent_id
-    return None
+    return next((unit_id for unit_id, kind in chain if kind in kinds), None)
 
 
 def district_of(session: Session, unit_id: str | None) -> str | None:
-    unit = ancestor_of_kind(session, unit_id, ("district",))
-    return unit.id if unit else None
+    return nearest_of_kind(chain_of(session, unit_id), DISTRICT_KINDS)
 
 
 def street_of(session: Session, unit_id: str | None) -> str | None:
-    unit = ancestor_of_kind(session, unit_id, ("street", "township"))
-    return unit.id if unit else None
+    return nearest_of_kind(chain_of(session, unit_id), STREET_KINDS)
 
 
 def street_override(session: Session, street_id: str, item_code: str, version: int) -> StreetOverride | None:

@@ -51,14 +51,15 @@ def load_user(session: Session, user_id: int | None) -> CurrentUser | None:
     user = session.get(User, user_id) if user_id is not None else None
     if user is None or not user.active:
         return None
+    chain = catalog.chain_of(session, user.unit_id)
     return CurrentUser(
         id=user.id,
         username=user.username,
         display_name=user.display_name or user.username,
         role=Role(user.role),
         unit_id=user.unit_id,
-        district_id=catalog.district_of(session, user.unit_id),
-        street_id=catalog.street_of(session, user.unit_id),
+        district_id=catalog.nearest_of_kind(chain, catalog.DISTRICT_KINDS),
+        street_id=catalog.nearest_of_kind(chain, catalog.STREET_KINDS),
     )
 
 
