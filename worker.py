@@ -22,6 +22,7 @@ from core import routing
 from core.config import get_settings
 from core.db import DatabaseConfigError, get_engine, ping
 from core.files import make_private
+from core.heap import settle_startup_objects
 from core.logsetup import configure_logging
 from core.payload_codec import PayloadKeyError
 from core.temporal import ACTIVITY_THREADS, TemporalUnreachable, connect, exit_now, worker_tuner, workflow_runner
@@ -44,6 +45,7 @@ async def run_worker(stop: asyncio.Event) -> None:
         await ensure_monthly_schedule(client, settings.temporal_task_queue, timezone=settings.timezone)
     except Exception:  # the grievances must run even if the schedule cannot be written now
         log.exception("could not create or check the monthly evaluation schedule")
+    settle_startup_objects()  # a full collection stalls every case in hand: it walks only what came after
     with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
         worker = Worker(
             client,

@@ -22,6 +22,7 @@ from api.routes import search as search_api
 from core.config import Settings, get_settings
 from core.db import get_engine
 from core.files import make_private
+from core.heap import settle_startup_objects
 from core.logsetup import configure_logging
 from http_common.client import ClientAddressMiddleware
 from http_common.request_guard import RequestGuardMiddleware
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None, *, engine=None, temporal_client
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        settle_startup_objects()  # before the first request: no full collection walks the app's own objects
         yield
         platform.rate_limits.close()
         if owns_engine:
