@@ -33,6 +33,10 @@ class Ticket(SQLModel, table=True):
         # of json, so there the list is a scan of the open cases.
         Index("ix_tickets_stage_units", "stage", "primary_unit_id", "cooperating_unit_ids", "consulted_unit_ids",
               "whistle_unit_id", "closure_deadline", "colour", "id").ddl_if(dialect="sqlite"),
+        # A text search newest first on SQLite: the texts it reads are in the index, so a word found nowhere
+        # walks the index, not the large rows (0015; 136 -> 22 ms at 100,000 cases). PostgreSQL: pg_trgm's job.
+        Index("ix_tickets_text_search", "received_at", "id", "description", "address", "complainant_name")
+        .ddl_if(dialect="sqlite"),
     )
 
     id: str = Field(primary_key=True, max_length=32)  # ticket number = workflow id
