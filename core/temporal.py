@@ -25,11 +25,10 @@ from core.config import Settings
 from core.payload_codec import data_converter
 
 ACTIVITY_THREADS = 32  # the worker's thread pool for activities; no more of them run at once
-# Task slots of each kind the worker keeps open however busy the machine is. With 2, a few people acting at
-# once (each action is a workflow task and its local activities) queued behind each other while the CPU was
-# busy with their own cases: the loop of issue 19 ran ~20 % slower. 4 keeps that pace, and a burst of
-# intake still finds the CPU for the web first (make bench: intake and loop both measured).
-SLOTS_FLOOR = 4
+# Task slots of each kind the worker keeps open however busy the machine is. A trade, measured with make bench's
+# intake and loop in alternate runs: with 4, the people acting at once in the loop queue less (the loop ran about
+# 20 % faster) but a burst of intake lost 12-15 % of its rate to the worker's routing; the intake's target wins.
+SLOTS_FLOOR = 2
 
 
 class TemporalUnreachable(RuntimeError):
@@ -62,7 +61,8 @@ def worker_tuner(settings: Settings) -> WorkerTuner | None:
     if not settings.worker_target_cpu:
         return None
     def floor(most: int) -> ResourceBasedSlotConfig:
-        return ResourceBasedSlotConfig(minimum_slots=SLOTS_FLOOR, maximum_slots=most, ramp_throttle=timedelta(milliseconds=20))
+        return ResourceBasedSlotConfig(minimum_slots=SLOTS_FLOOR, maximum_slots=most,
+                                       ramp_throttle=timedelta(milliseconds=20))
 
     return WorkerTuner.create_resource_based(
         target_memory_usage=0.9, target_cpu_usage=settings.worker_target_cpu, workflow_config=floor(100),
