@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import func, literal, or_
+from sqlalchemy import bindparam, func, literal, or_
 from sqlmodel import Session, col, select
 
 from core.clock_plans import DEFAULT_TIERS
@@ -82,17 +82,26 @@ MAX_DEPTH = 16  # a unit tree is a few levels deep; the bound also ends a cycle 
 DISTRICT_KINDS, STREET_KINDS = ("district",), ("street", "township")
 
 
+def _chain_statement():
+    """The unit and each unit above it, nearest first: a recursive CTE built once (building it took longer
+    than running it)."""
+    units, above = Unit.__table__, Unit.__table__.alias("above")
+    chain = (select(units.c.id, units.c.parent_id, units.c.kind, literal(0).label("depth"))
+             .where(units.c.id == bindparam("unit_id")).cte("chain", recursive=True))
+    chain = chain.union_all(select(above.c.id, above.c.parent_id, above.c.kind, chain.c.depth + 1)
+                            .where(above.c.id == chain.c.parent_id, chain.c.depth < MAX_DEPTH))
+    return select(chain.c.id, chain.c.kind).order_by(chain.c.depth)
+
+
+_CHAIN = _chain_statement()
+
+
 def chain_of(session: Session, unit_id: str | None) -> list[tuple[str, str]]:
     """(id, kind) of the unit and of each unit above it, nearest first, in one query (every signed-in request
     reads its account's district and street)."""
     if not unit_id:
         return []
-    units, above = Unit.__table__, Unit.__table__.alias("above")
-    chain = (select(units.c.id, units.c.parent_id, units.c.kind, literal(0).label("depth"))
-             .where(units.c.id == unit_id).cte("chain", recursive=True))
-    chain = chain.union_all(select(above.c.id, above.c.parent_id, above.c.kind, chain.c.depth + 1)
-                            .where(above.c.id == chain.c.parent_id, chain.c.depth < MAX_DEPTH))
-    return [(row.id, row.kind) for row in session.execute(select(chain.c.id, chain.c.kind).order_by(chain.c.depth))]
+    return [(row.id, row.kind) for row in session.execute(_CHAIN, {"unit_id": unit_id})]
 
 
 def nearest_of_kind(chain: list[tuple[str, str]], kinds: tuple[str, ...]) -> str | None:

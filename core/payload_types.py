@@ -83,11 +83,15 @@ class DataclassConverter(JSONTypeConverter):
         return built
 
 
+# Built once: the SDK makes a payload converter for every command it encodes, and these hold no state.
+_ENCODINGS = tuple(
+    JSONPlainPayloadConverter(encoder=DataclassEncoder, custom_type_converters=[DataclassConverter()])
+    if isinstance(converter, JSONPlainPayloadConverter) else converter
+    for converter in DefaultPayloadConverter.default_encoding_payload_converters)
+
+
 class PayloadConverter(CompositePayloadConverter):
     """The SDK's default encodings, with JSON encoding and decoding dataclasses as above."""
 
     def __init__(self) -> None:
-        super().__init__(*(
-            JSONPlainPayloadConverter(encoder=DataclassEncoder, custom_type_converters=[DataclassConverter()])
-            if isinstance(converter, JSONPlainPayloadConverter) else converter
-            for converter in DefaultPayloadConverter.default_encoding_payload_converters))
+        super().__init__(*_ENCODINGS)

@@ -77,6 +77,7 @@ class _Index:
     model: bm25s.BM25
     codes: list[str]
     categories: np.ndarray
+    items: dict[str, CatalogItem]  # detached copies: a version's items never change once it exists
     learned: _LearnedIndex | None = None  # replaced whole, so a reader never sees half of a rebuild
 
 
@@ -132,9 +133,7 @@ def propose(
 
     candidates = []
     for i in order:
-        item = get_item(session, index.codes[i], version)
-        if item is None:
-            continue
+        item = index.items[index.codes[i]]
         unit_id, _ = responsible_unit(session, item, street_id, version)
         unit = session.get(Unit, unit_id)
         candidates.append(
@@ -270,7 +269,8 @@ def _build(session: Session, version: int) -> _Index:
         corpus.append(doc or [""])
     model = bm25s.BM25(k1=BM25_K1, b=BM25_B)
     model.index(corpus, show_progress=False)
-    return _Index(model=model, codes=[i.code for i in items], categories=np.array([i.category for i in items]))
+    return _Index(model=model, codes=[i.code for i in items], categories=np.array([i.category for i in items]),
+                  items={i.code: CatalogItem(**i.model_dump()) for i in items})
 
 
 def _confirmed(session: Session, database: str) -> _Confirmations:

@@ -1,4 +1,5 @@
 import pytest
+from sqlalchemy import event
 from sqlmodel import Session, select
 
 from bench.routing_accuracy import HELD_OUT, evaluate, load_labelled
@@ -68,6 +69,22 @@ def test_candidate_names_item_and_unit(demo: Session):
         "青川市生态环境局",
     )
     assert top.confidence > 0.5
+
+
+def test_proposals_take_their_items_from_the_index_not_a_query_each(demo: Session):
+    propose(demo, "楼下饭店的油烟直排进我家")  # builds the index
+    statements: list[str] = []
+
+    def note(*args) -> None:
+        statements.append(args[2])
+
+    event.listen(demo.get_bind(), "before_cursor_execute", note)
+    try:
+        _, candidates = propose(demo, "楼下饭店的油烟直排进我家")
+    finally:
+        event.remove(demo.get_bind(), "before_cursor_execute", note)
+    assert [c.item_name for c in candidates][:1] == ["餐饮油烟污染"] and len(candidates) == 3
+    assert not [sql for sql in statements if "FROM catalog_items" in sql]
 
 
 def test_propose_without_any_known_word_returns_nothing(demo: Session):

@@ -29,6 +29,15 @@ def test_a_units_district_and_street_come_from_one_query(engine):
         assert catalog.chain_of(session, None) == [] and catalog.chain_of(session, "nobody") == []
 
 
+def test_the_chains_statement_is_built_once_not_per_request(engine, monkeypatch):
+    # Building the recursive CTE took about 1 ms, twenty times what running it takes.
+    with Session(engine) as session:
+        seed_small_catalog(session)
+    monkeypatch.setattr(catalog, "select", None)  # any statement built now would fail
+    with Session(engine) as session:
+        assert [unit_id for unit_id, _ in catalog.chain_of(session, "s-east-1")] == ["s-east-1", "d-east", "city"]
+
+
 def test_a_cycle_in_the_unit_tree_ends_the_chain(engine):
     with Session(engine) as session:
         session.add(Unit(id="a", name_zh="甲", kind="department"))

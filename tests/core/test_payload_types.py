@@ -22,7 +22,7 @@ from core.messages import (
     Stage,
     UnitRef,
 )
-from core.payload_types import DataclassConverter, _field_types
+from core.payload_types import DataclassConverter, PayloadConverter, _field_types
 from tests.temporal_env import TEST_CONVERTER
 from tests.workflows.conftest import make_input
 
@@ -85,3 +85,9 @@ def test_the_platforms_converter_writes_the_same_json_as_the_sdks_without_deep_c
     ours = PayloadConverter().to_payloads(values)
     assert [p.data for p in ours] == [p.data for p in sdk]
     assert plain(state) == json.loads(sdk[0].data)  # the read model's snapshot is that same JSON
+
+
+def test_the_converters_encodings_are_built_once():
+    # The SDK makes a payload converter for every command it encodes.
+    first, second = PayloadConverter(), PayloadConverter()
+    assert all(a is b for a, b in zip(first.converters.values(), second.converters.values(), strict=True))
