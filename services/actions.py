@@ -90,10 +90,11 @@ log = logging.getLogger("services.actions")
 def _dispatch(body: DispatchIn, actor: Actor, ticket: Ticket, session: Session) -> DispatchInput:
     primary, cooperating = body.primary_unit_id, list(body.cooperating_unit_ids)
     if primary is None:  # who answers for the item where the problem lies (一街一单), as routing proposes
-        item = catalog.get_item(session, body.item_code)
+        version = catalog.current_version(session)  # once: the item and its unit come from the same version
+        item = catalog.get_item(session, body.item_code, version) if version is not None else None
         if item is None:
             raise ServiceError(ErrorKind.BAD_INPUT, _("Catalog item %(code)s does not exist.", code=body.item_code))
-        primary, listed = catalog.responsible_unit(session, item, ticket.street_id, catalog.current_version(session))
+        primary, listed = catalog.responsible_unit(session, item, ticket.street_id, version)
         cooperating = cooperating or listed
     return DispatchInput(actor, body.item_code, primary, cooperating, body.note)
 
