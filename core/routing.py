@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 
 from core.catalog import CATEGORY_LABELS, CatalogError, current_version, get_item, items_at, responsible_unit
 from core.models.catalog import CatalogItem, CatalogVersion, Unit
-from core.models.routing import RoutingExample
+from core.models.routing import RoutingExample, text_digest
 
 # Field weights: a field is repeated this many times in the item's document.
 NAME_WEIGHT = 3
@@ -177,11 +177,12 @@ def learn(session: Session, item_code: str, text: str) -> None:
         return
     if get_item(session, item_code) is None:
         raise CatalogError(f"no current catalog item {item_code!r}")
+    digest = text_digest(text)
     seen = session.exec(
-        select(RoutingExample.id).where(RoutingExample.item_code == item_code, RoutingExample.text == text)
+        select(RoutingExample.id).where(RoutingExample.item_code == item_code, RoutingExample.text_digest == digest)
     ).first()
     if seen is None:
-        session.add(RoutingExample(item_code=item_code, text=text, created_at=datetime.now(UTC)))
+        session.add(RoutingExample(item_code=item_code, text=text, text_digest=digest, created_at=datetime.now(UTC)))
         session.flush()
 
 

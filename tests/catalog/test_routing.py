@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 from bench.routing_accuracy import HELD_OUT, evaluate, load_labelled
 from core.catalog import CatalogError, get_item, new_version, replace_item
 from core.demo_catalog import load_demo_catalog
-from core.models.routing import RoutingExample
+from core.models.routing import RoutingExample, text_digest
 from core.routing import learn, propose
 
 
@@ -263,3 +263,20 @@ def test_a_confirmation_committed_after_a_newer_one_is_still_learned(demo: Sessi
     demo.add(RoutingExample(id=2, item_code="EC-003", text="铁皮棚子敲敲打打", created_at=now))
     demo.commit()
     assert sorted(routing._confirmed(demo, "late-test").rows) == [1, 2, 3]
+
+
+def test_a_text_confirmed_again_is_found_by_its_digest_not_by_reading_the_items_texts(demo: Session):
+    learn(demo, "MK-001", "超市卖过期面包")
+    statements: list[str] = []
+
+    def note(*args) -> None:
+        statements.append(args[2])
+
+    event.listen(demo.get_bind(), "before_cursor_execute", note)
+    try:
+        learn(demo, "MK-001", "超市卖过期面包")
+    finally:
+        event.remove(demo.get_bind(), "before_cursor_execute", note)
+    assert demo.exec(select(RoutingExample.text_digest)).all() == [text_digest("超市卖过期面包")]
+    looked_up = [sql for sql in statements if "FROM routing_examples" in sql]
+    assert looked_up and all("text_digest =" in sql and "routing_examples.text =" not in sql for sql in looked_up)

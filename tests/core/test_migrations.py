@@ -16,6 +16,7 @@ from sqlmodel import Session, SQLModel, select
 
 import core.models  # noqa: F401  (registers every table)
 from core.db import BASELINE_REVISION, create_schema, make_engine, migrations_config
+from core.models.routing import text_digest
 from core.models.tickets import Ticket
 
 
@@ -148,3 +149,14 @@ def test_cases_filed_before_0013_are_found_by_their_national_phone_number(blank:
     with blank.connect() as conn:
         numbers = dict(conn.execute(text("SELECT id, complainant_phone_number FROM tickets")).all())
     assert numbers == {"T-1": "13812345678", "T-2": ""}
+
+
+def test_confirmations_made_before_0016_are_found_by_their_digest(blank: Engine):
+    at_revision(blank, "0015")
+    with blank.begin() as conn:
+        conn.execute(text("INSERT INTO routing_examples (item_code, text, created_at) "
+                          "VALUES ('MK-001', '超市卖过期面包', '2026-11-01 08:00:00')"))
+    at_revision(blank, "0016")
+    with blank.connect() as conn:
+        rows = conn.execute(text("SELECT text, text_digest FROM routing_examples")).all()
+    assert rows == [("超市卖过期面包", text_digest("超市卖过期面包"))]
