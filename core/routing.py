@@ -84,6 +84,7 @@ class _Index:
     categories: np.ndarray
     items: dict[str, CatalogItem]  # detached copies: a version's items never change once it exists
     learned: _LearnedIndex | None = None  # replaced whole, so a reader never sees half of a rebuild
+    relearning: threading.Thread | None = None  # a rebuild of `learned` under way
 
 
 @dataclass(frozen=True)
@@ -261,11 +262,26 @@ def _index(session: Session, version: int) -> _Index:
         _cache.move_to_end(key)
         confirmed = _confirmed(session, database)
         known = index.learned
-        stale = known is None or known.signature != confirmed.signature
-        if stale and (known is None or len(confirmed.rows) < LEARNED_REBUILD_FREE
-                      or time.monotonic() - known.built_at >= LEARNED_REFRESH):
-            index.learned = _learned_index(index.codes, confirmed)
+        if known is not None and known.signature == confirmed.signature:
+            return index
+        if known is None or len(confirmed.rows) < LEARNED_REBUILD_FREE:
+            index.learned = _learned_index(index.codes, confirmed.signature, list(confirmed.rows.values()))
+        elif time.monotonic() - known.built_at >= LEARNED_REFRESH and index.relearning is None:
+            # Thousands of texts take a good part of a second to index: proposals meanwhile use the last index
+            # (a copy of the rows is taken here, under the lock) instead of waiting on the lock behind the rebuild.
+            index.relearning = threading.Thread(target=_relearn, name="routing-relearn", daemon=True, args=(
+                index, confirmed.signature, list(confirmed.rows.values())))
+            index.relearning.start()
         return index
+
+
+def _relearn(index: _Index, signature: tuple[int, int], rows: list[tuple[str, list[str]]]) -> None:
+    try:
+        index.learned = _learned_index(index.codes, signature, rows)
+    except Exception:  # the last index stays in use; the next proposal past the refresh tries again
+        logging.getLogger(__name__).exception("rebuilding the learned routing index failed")
+    finally:
+        index.relearning = None
 
 
 def _build(session: Session, version: int) -> _Index:
@@ -314,14 +330,15 @@ def _confirmations_after(session: Session, after: int) -> list[tuple[int, str, s
     return list(session.exec(query.order_by(col(RoutingExample.id).desc()).limit(LEARNED_MAX)).all())[::-1]
 
 
-def _learned_index(codes: list[str], confirmed: _Confirmations) -> _LearnedIndex:
+def _learned_index(codes: list[str], signature: tuple[int, int], rows: list[tuple[str, list[str]]]
+                   ) -> _LearnedIndex:
     position = {code: i for i, code in enumerate(codes)}
-    usable = [(position[code], tokens) for code, tokens in confirmed.rows.values() if code in position and tokens]
+    usable = [(position[code], tokens) for code, tokens in rows if code in position and tokens]
     model = None
     if usable:
         model = bm25s.BM25(k1=BM25_K1, b=BM25_B)
         model.index([tokens for _, tokens in usable], show_progress=False)
     return _LearnedIndex(model=model, items=np.array([i for i, _ in usable], dtype=int),
-                         tokens=[frozenset(tokens) for _, tokens in usable], signature=confirmed.signature,
+                         tokens=[frozenset(tokens) for _, tokens in usable], signature=signature,
                          built_at=time.monotonic())
 

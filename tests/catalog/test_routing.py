@@ -1,3 +1,4 @@
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -217,9 +218,41 @@ def test_many_confirmations_are_tokenized_once_and_relearned_at_most_every_refre
     assert tokenized.count(text) == 1  # read once, when it came in
 
     monkeypatch.setattr(routing, "LEARNED_REFRESH", 0.0)
+    propose(demo, "东门口铁皮棚子敲敲打打")  # starts the rebuild, in the background
+    _relearned()
     _, later = propose(demo, "东门口铁皮棚子敲敲打打")
     assert later[0].item_code == "EC-003"
     assert tokenized.count(text) == 1
+
+
+def _relearned() -> None:
+    from core import routing
+
+    for index in list(routing._cache.values()):
+        if (rebuild := index.relearning) is not None:
+            rebuild.join(timeout=30)
+
+
+def test_proposals_do_not_wait_for_a_rebuild_of_the_learned_index(demo: Session, monkeypatch):
+    """At 20,000 confirmations a rebuild takes about half a second; proposals meanwhile use the last index."""
+    from core import routing
+
+    monkeypatch.setattr(routing, "LEARNED_REBUILD_FREE", 2)
+    for n in range(3):
+        learn(demo, "MK-001", f"超市过期面包第{n}次")
+    propose(demo, "超市面包")
+    learn(demo, "EC-003", "东门口那个铁皮棚子里天天有人敲敲打打")
+    monkeypatch.setattr(routing, "LEARNED_REFRESH", 0.0)
+    release, real = threading.Event(), routing._learned_index
+    monkeypatch.setattr(routing, "_learned_index", lambda *args: release.wait(30) and real(*args))
+    try:
+        _, meanwhile = propose(demo, "东门口铁皮棚子敲敲打打")  # starts the rebuild, which waits for `release`
+        _, still = propose(demo, "东门口铁皮棚子敲敲打打")  # neither waits for it
+        assert meanwhile[0].item_code != "EC-003" and still == meanwhile
+    finally:
+        release.set()
+    _relearned()
+    assert propose(demo, "东门口铁皮棚子敲敲打打")[1][0].item_code == "EC-003"
 
 
 def test_a_fresh_worker_builds_the_index_before_its_first_case(demo: Session):
