@@ -1,6 +1,6 @@
 """Routing's "was this text confirmed for this item already?" on every dispatch read each of the item's confirmed
 texts: a popular item gathers hundreds a day. Each confirmation now carries its text's digest, indexed with the
-item (0.24 ms at 1,300 confirmations of one item, growing with them, before).
+item (18.7 ms at 100,000 confirmations of one item before, growing with them).
 
 Revision ID: 0016
 Revises: 0015
