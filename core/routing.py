@@ -104,11 +104,17 @@ class _Confirmations:
 
     rows: OrderedDict[int, tuple[str, list[str]]]
     signature: tuple[int, int] = (0, 0)  # (newest id, rows within LATE_WINDOW of it)
+    top: int = 0  # the newest id read
 
     def add(self, found: list[tuple[int, str, str]]) -> None:
         for row_id, code, text in found:
             if row_id not in self.rows:
                 self.rows[row_id] = (code, tokenize(text))
+                self.top = max(self.top, row_id)
+
+    def clear(self) -> None:
+        self.rows.clear()
+        self.top = 0
 
 
 _cache: OrderedDict[tuple, _Index] = OrderedDict()
@@ -313,8 +319,8 @@ def _confirmed(session: Session, database: str) -> _Confirmations:
     if signature == known.signature:
         return known
     if newest < known.signature[0]:  # the table was emptied (a database restored from before): read it again
-        known.rows.clear()
-    known.add(_confirmations_after(session, max(known.rows, default=0)))
+        known.clear()
+    known.add(_confirmations_after(session, known.top))
     floor = newest - LATE_WINDOW
     if sum(1 for row_id in islice(reversed(known.rows), 2 * LATE_WINDOW) if row_id > floor) < recent:
         known.add(_confirmations_after(session, max(floor, 0)))  # one committed late, below the newest we had
