@@ -313,3 +313,13 @@ def test_a_text_confirmed_again_is_found_by_its_digest_not_by_reading_the_items_
     assert demo.exec(select(RoutingExample.text_digest)).all() == [text_digest("超市卖过期面包")]
     looked_up = [sql for sql in statements if "FROM routing_examples" in sql]
     assert looked_up and all("text_digest =" in sql and "routing_examples.text =" not in sql for sql in looked_up)
+
+
+def test_confirmed_texts_share_their_tokens_in_memory(demo: Session):
+    """The newest 20,000 confirmations are held tokenized: a million tokens, but few distinct ones."""
+    from core import routing
+
+    learn(demo, "MK-001", "超市卖过期面包")
+    learn(demo, "MK-001", "超市卖过期牛奶")
+    first, second = (tokens for _code, tokens in routing._confirmed(demo, "sharing-test").rows.values())
+    assert next(t for t in first if t == "#超市") is next(t for t in second if t == "#超市")
