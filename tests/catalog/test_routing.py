@@ -2,7 +2,6 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event
 from sqlmodel import Session, select
 
 from bench.routing_accuracy import HELD_OUT, evaluate, load_labelled
@@ -10,6 +9,7 @@ from core.catalog import CatalogError, get_item, new_version, replace_item
 from core.demo_catalog import load_demo_catalog
 from core.models.routing import RoutingExample, text_digest
 from core.routing import learn, propose
+from tests.utils.statements import statements_run
 
 
 @pytest.fixture
@@ -76,16 +76,8 @@ def test_candidate_names_item_and_unit(demo: Session):
 
 def test_proposals_take_their_items_from_the_index_not_a_query_each(demo: Session):
     propose(demo, "楼下饭店的油烟直排进我家")  # builds the index
-    statements: list[str] = []
-
-    def note(*args) -> None:
-        statements.append(args[2])
-
-    event.listen(demo.get_bind(), "before_cursor_execute", note)
-    try:
+    with statements_run(demo.get_bind()) as statements:
         _, candidates = propose(demo, "楼下饭店的油烟直排进我家")
-    finally:
-        event.remove(demo.get_bind(), "before_cursor_execute", note)
     assert [c.item_name for c in candidates][:1] == ["餐饮油烟污染"] and len(candidates) == 3
     assert not [sql for sql in statements if "FROM catalog_items" in sql]
 
@@ -269,16 +261,8 @@ def test_confirmations_are_checked_without_counting_the_whole_table(demo: Sessio
 
     for n in range(3):
         learn(demo, "MK-001", f"超市过期面包第{n}次")
-    statements: list[str] = []
-
-    def note(*args) -> None:
-        statements.append(args[2])
-
-    event.listen(demo.get_bind(), "before_cursor_execute", note)
-    try:
+    with statements_run(demo.get_bind()) as statements:
         known = routing._confirmed(demo, "counting-test")
-    finally:
-        event.remove(demo.get_bind(), "before_cursor_execute", note)
     assert len(known.rows) == 3
     counts = [sql for sql in statements if "count(" in sql.lower()]
     assert counts and all("WHERE routing_examples.id >" in sql for sql in counts)
@@ -300,16 +284,8 @@ def test_a_confirmation_committed_after_a_newer_one_is_still_learned(demo: Sessi
 
 def test_a_text_confirmed_again_is_found_by_its_digest_not_by_reading_the_items_texts(demo: Session):
     learn(demo, "MK-001", "超市卖过期面包")
-    statements: list[str] = []
-
-    def note(*args) -> None:
-        statements.append(args[2])
-
-    event.listen(demo.get_bind(), "before_cursor_execute", note)
-    try:
+    with statements_run(demo.get_bind()) as statements:
         learn(demo, "MK-001", "超市卖过期面包")
-    finally:
-        event.remove(demo.get_bind(), "before_cursor_execute", note)
     assert demo.exec(select(RoutingExample.text_digest)).all() == [text_digest("超市卖过期面包")]
     looked_up = [sql for sql in statements if "FROM routing_examples" in sql]
     assert looked_up and all("text_digest =" in sql and "routing_examples.text =" not in sql for sql in looked_up)

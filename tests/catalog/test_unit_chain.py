@@ -3,20 +3,18 @@ every dispatch reads them (issue 19), and walking up one unit per query cost a q
 
 from __future__ import annotations
 
-from sqlalchemy import event
 from sqlmodel import Session
 
 from core import catalog
 from core.models.catalog import Unit
 from tests.utils.catalog import seed_small_catalog
+from tests.utils.statements import statements_run
 
 
 def test_a_units_district_and_street_come_from_one_query(engine):
     with Session(engine) as session:
         seed_small_catalog(session)
-    statements: list[str] = []
-    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
-    with Session(engine) as session:
+    with statements_run(engine) as statements, Session(engine) as session:
         chain = catalog.chain_of(session, "c-east-1")
     assert len(statements) == 1
     assert [unit_id for unit_id, _ in chain] == ["c-east-1", "s-east-1", "d-east", "city"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from tests.utils.statements import statements_run
 from tests.web.conftest import file_public, make_ticket
 
 
@@ -75,7 +76,6 @@ async def test_grid_worker_sees_its_streets_whistles_only(site_without_temporal)
 
 async def test_lists_make_no_query_per_row(site_without_temporal):
     """The board's queries do not grow with its rows: 30 more cases, the same statements."""
-    from sqlalchemy import event
 
     client = await site_without_temporal.signed_in("supervisor")
     await client.get("/supervise")  # the unit filter's choices are then cached (services.work_filters)
@@ -84,13 +84,8 @@ async def test_lists_make_no_query_per_row(site_without_temporal):
         for i in range(count):
             make_ticket(site_without_temporal.engine, f"T-{count}-{i:03d}", colour="red",
                         state={"checkpoints": [{"index": 1, "due": datetime.now(UTC).isoformat(), "colour": "red"}]})
-        statements: list[str] = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(site_without_temporal.engine, "before_cursor_execute", listener)
-        try:
+        with statements_run(site_without_temporal.engine) as statements:
             assert (await client.get("/supervise")).status_code == 200
-        finally:
-            event.remove(site_without_temporal.engine, "before_cursor_execute", listener)
         return statements
 
     fewer, more = await statements_with(15), await statements_with(30)
