@@ -67,6 +67,12 @@ def git_revision() -> str:
         return "unknown"
 
 
+def stack_tuning() -> dict:
+    """What the bench's children were told to run with, beyond the defaults: figures taken with another worker
+    tuning (e.g. WORKER_TARGET_CPU=0, fixed slots) are not comparable with the default's."""
+    return {"worker_target_cpu": os.environ.get("WORKER_TARGET_CPU", "default")}
+
+
 def write_latest(figures: list[Figure], details: dict) -> Path:
     """bench/results/latest.json: every figure with its target and pass/fail, the machine and the revision."""
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -77,6 +83,7 @@ def write_latest(figures: list[Figure], details: dict) -> Path:
         "machine": platform.platform(),
         "python": platform.python_version(),
         "quick": quick(),
+        "tuning": stack_tuning(),
         "figures": [f.as_dict() for f in figures],
         "details": details,
     }
