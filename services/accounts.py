@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from sqlalchemy import Row, bindparam
 from sqlmodel import Session, select
 
 from core import catalog
@@ -47,8 +48,16 @@ class CurrentUser:
         return self.district_id is None
 
 
+# Every signed-in request reads its account (and an API request its token first): plain statements built once,
+# not ORM objects, which cost about as much as the rest of the check.
+_USER = select(User.id, User.username, User.display_name, User.role, User.unit_id, User.active).where(
+    User.id == bindparam("user_id"))
+_TOKEN = select(ApiToken.id, ApiToken.name, ApiToken.scope, ApiToken.user_id, ApiToken.revoked).where(
+    ApiToken.token_hash == bindparam("token_hash"))
+
+
 def load_user(session: Session, user_id: int | None) -> CurrentUser | None:
-    user = session.get(User, user_id) if user_id is not None else None
+    user = session.execute(_USER, {"user_id": user_id}).first() if user_id is not None else None
     if user is None or not user.active:
         return None
     chain = catalog.chain_of(session, user.unit_id)
@@ -149,8 +158,9 @@ class TokenScope(StrEnum):
     OPEN311 = "open311"  # an Open311 partner's api_key: may file and read Open311 only, no account
 
 
-def _live_token(session: Session, token: str, scope: TokenScope) -> ApiToken | None:
-    row = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(token))).first() if token else None
+def _live_token(session: Session, token: str, scope: TokenScope) -> Row | None:
+    """The token's id, name and user_id when it is known, not revoked and of `scope`."""
+    row = session.execute(_TOKEN, {"token_hash": hash_token(token)}).first() if token else None
     return row if row is not None and not row.revoked and row.scope == scope else None
 
 
