@@ -283,8 +283,8 @@ async def measure(p: dict) -> dict:
         built_memory = stack.memory_mb()
         probes = await probe_checkpoints(stack, p, first=p["cases"])
         return {"plan": p, "tuning": stack_tuning(), "stack_start_s": started_s, "build": build.summary(),
-                "memory_samples": build.samples, "memory_mb_built": built_memory, "memory_mb_end": stack.memory_mb(), **probes,
-                "database_mb": database_sizes_mb(stack.data_dir)}
+                "memory_samples": build.samples, "memory_mb_built": built_memory,
+                "memory_mb_end": stack.memory_mb(), **probes, "database_mb": database_sizes_mb(stack.data_dir)}
     finally:
         stack.stop()
 
