@@ -8,7 +8,8 @@ stamped with its due time (`at`) and the workflow's time when the timer fired (d
 notes when it first sees the row in the read model (polled every POLL_SECONDS). Lateness = seen (or fired) - due.
 
 Run alone: .venv/bin/python -m bench.open_cases; BENCH_OPEN_CASES=100000 for the issue's full size (about
-2.4 hours of building on 2 cores, at 11-13 cases/s); BENCH_QUICK=1 for small counts.
+2.4 hours of building on 2 cores at 11-13 cases/s, or 88 minutes at 19 cases/s with WORKER_TARGET_CPU=0, the
+worker's fixed slots); BENCH_QUICK=1 for small counts.
 """
 
 from __future__ import annotations
