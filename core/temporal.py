@@ -29,6 +29,12 @@ ACTIVITY_THREADS = 32  # the worker's thread pool for activities; no more of the
 # intake and loop in alternate runs: with 4, the people acting at once in the loop queue less (the loop ran about
 # 20 % faster) but a burst of intake lost 12-15 % of its rate to the worker's routing; the intake's target wins.
 SLOTS_FLOOR = 2
+# How long the tuner waits after handing out a slot beyond the floor before it hands out the next. Workflow and local
+# activity tasks last milliseconds, so a wait only queues them: with 20 ms, the loop's actions queued at the floor
+# while the machine's CPU stood at 70 %, and the worker took in a burst's cases more slowly than the CPU allowed.
+# Activity tasks can run long (a hotline import), so the tuner still looks at what one costs before the next.
+SHORT_TASK_RAMP = timedelta(0)
+ACTIVITY_RAMP = timedelta(milliseconds=20)
 
 
 class TemporalUnreachable(RuntimeError):
@@ -60,13 +66,13 @@ def worker_tuner(settings: Settings) -> WorkerTuner | None:
     slots of each kind (SLOTS_FLOOR) stay open whatever the load, so timers and the cases people act on still move."""
     if not settings.worker_target_cpu:
         return None
-    def floor(most: int) -> ResourceBasedSlotConfig:
-        return ResourceBasedSlotConfig(minimum_slots=SLOTS_FLOOR, maximum_slots=most,
-                                       ramp_throttle=timedelta(milliseconds=20))
+    def floor(most: int, ramp: timedelta) -> ResourceBasedSlotConfig:
+        return ResourceBasedSlotConfig(minimum_slots=SLOTS_FLOOR, maximum_slots=most, ramp_throttle=ramp)
 
     return WorkerTuner.create_resource_based(
-        target_memory_usage=0.9, target_cpu_usage=settings.worker_target_cpu, workflow_config=floor(100),
-        activity_config=floor(ACTIVITY_THREADS), local_activity_config=floor(ACTIVITY_THREADS))
+        target_memory_usage=0.9, target_cpu_usage=settings.worker_target_cpu,
+        workflow_config=floor(100, SHORT_TASK_RAMP), activity_config=floor(ACTIVITY_THREADS, ACTIVITY_RAMP),
+        local_activity_config=floor(ACTIVITY_THREADS, SHORT_TASK_RAMP))
 
 
 def exit_now(code: int) -> None:

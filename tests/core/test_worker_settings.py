@@ -4,6 +4,8 @@ with its default runner), so a non-deterministic call in a workflow still fails 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from temporalio.worker import UnsandboxedWorkflowRunner, WorkerTuner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
@@ -26,3 +28,11 @@ def test_a_busy_machine_still_leaves_the_worker_a_few_slots_of_each_kind():
     suppliers = (tuner.workflow_slot_supplier, tuner.activity_slot_supplier, tuner.local_activity_slot_supplier)
     assert SLOTS_FLOOR >= 2  # one slot would let a single long task hold back every timer and action
     assert all(supplier.slot_config.minimum_slots == SLOTS_FLOOR for supplier in suppliers)
+
+
+def test_short_tasks_are_not_held_back_between_slots():
+    # A wait between slots only queued the loop's actions while the CPU had room (issue 19); the CPU target decides.
+    tuner = worker_tuner(Settings())
+    assert tuner.workflow_slot_supplier.slot_config.ramp_throttle == timedelta(0)
+    assert tuner.local_activity_slot_supplier.slot_config.ramp_throttle == timedelta(0)
+    assert tuner.activity_slot_supplier.slot_config.ramp_throttle > timedelta(0)  # an activity can run long
