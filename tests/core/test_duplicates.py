@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from core.duplicates import count_duplicates, distance_m, find_duplicates, similarity
 from core.models.tickets import Ticket
+from tests.utils.statements import statements_run
 
 NOW = datetime(2026, 11, 20, 10, tzinfo=UTC)
 
@@ -46,8 +47,6 @@ def test_no_location_means_no_proposal(session):
 
 def test_a_page_is_counted_in_one_query_by_the_same_rule(session, engine):
     """The dispatch console's badge: per ticket of a page, as many as find_duplicates lists, one statement."""
-    from sqlalchemy import event
-
     session.add_all([
         ticket("N", "建设路12号饭店油烟太大，晚上排油烟扰民", address="建设路12号"),
         ticket("A", "建设路饭店油烟扰民，晚上排放油烟", address="建设路12号", days_ago=2),
@@ -58,13 +57,8 @@ def test_a_page_is_counted_in_one_query_by_the_same_rule(session, engine):
     ])
     session.commit()
     page = [session.get(Ticket, i) for i in ("N", "A", "B", "W")]
-    statements = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with statements_run(engine) as statements:
         counts = count_duplicates(session, page)
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
     assert len(statements) == 1
     expected = {t.id: len(find_duplicates(session, t, limit=99)) for t in page}
     assert counts == expected == {"N": 1, "A": 1, "B": 0, "W": 0}

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import event
 from sqlmodel import Session
 
 from bench.readmodel_fill import fill
@@ -11,6 +10,7 @@ from core.messages import Role
 from services import tickets
 from services.accounts import CurrentUser
 from tests.core.test_list_indexes import plans
+from tests.utils.statements import statements_run
 
 CITY_SUPERVISOR = CurrentUser(id=1, username="u", display_name="u", role=Role.SUPERVISOR, unit_id="supervision",
                               district_id=None, street_id=None)
@@ -23,18 +23,9 @@ def test_requests_to_rule_are_read_from_one_covering_index(engine):
 
 def test_a_sorted_page_sorts_ids_and_reads_only_its_cases(engine):
     fill(engine, 300, seed=7)
-    selected = []
-
-    def note(conn, cursor, statement, parameters, context, executemany):
-        if "ORDER BY" in statement:
-            selected.append(" ".join(statement.split()).split(" FROM ")[0].split())
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        with Session(engine) as session:
-            page = tickets.supervision_board(session, CITY_SUPERVISOR, 1)
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
+    with statements_run(engine) as statements, Session(engine) as session:
+        page = tickets.supervision_board(session, CITY_SUPERVISOR, 1)
+    selected = [" ".join(s.split()).split(" FROM ")[0].split() for s in statements if "ORDER BY" in s]
     assert selected == [["SELECT", "tickets.id"]]
     with Session(engine) as session:  # the same cases in the same order as reading them whole
         whole = session.exec(tickets.supervision_stmt(CITY_SUPERVISOR).limit(tickets.PAGE_SIZE + 1)).all()

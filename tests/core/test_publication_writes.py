@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event
 from sqlmodel import Session
 
 from activities.publication import PublicationActivities, PublishCaseInput
 from core.models.tickets import Ticket
+from tests.utils.statements import statements_run
 
 
 def _a_closed_case(engine) -> None:
@@ -23,11 +23,10 @@ def _a_closed_case(engine) -> None:
 
 def test_a_case_is_published_masked_in_one_update_without_reading_its_row(engine):
     _a_closed_case(engine)
-    statements: list[str] = []
-    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
-    published = PublicationActivities(engine).publish_case(PublishCaseInput(
-        "2026-1130-000042", "我是李娜，电话13812345678，楼下饭店油烟大", "已督促饭店加装净化器，李娜已确认", "李娜",
-        "13812345678", confidential=False))
+    with statements_run(engine) as statements:
+        published = PublicationActivities(engine).publish_case(PublishCaseInput(
+            "2026-1130-000042", "我是李娜，电话13812345678，楼下饭店油烟大", "已督促饭店加装净化器，李娜已确认", "李娜",
+            "13812345678", confidential=False))
     assert published
     assert [s.split()[0] for s in statements] == ["UPDATE"]
     with Session(engine) as session:

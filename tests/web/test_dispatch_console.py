@@ -6,8 +6,8 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 
+from tests.utils.statements import statements_run
 from tests.web.conftest import make_ticket
 
 
@@ -168,14 +168,9 @@ async def test_the_console_makes_no_query_per_row(site_without_temporal, setting
         for i in range(count):
             waiting(site_without_temporal.engine, f"T-{count}-{i:03d}", 60 + i,
                     description=f"第{i}号楼前路灯坏了，晚上很黑", address=f"东关街道{i % 3}号")
-        statements: list[str] = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(site_without_temporal.engine, "before_cursor_execute", listener)
-        try:
+        with statements_run(site_without_temporal.engine) as statements:
             page = await client.get("/dispatch")
             assert page.status_code == 200 and "疑似重复" in page.text
-        finally:
-            event.remove(site_without_temporal.engine, "before_cursor_execute", listener)
         return statements
 
     fewer, more = await statements_with(5), await statements_with(25)

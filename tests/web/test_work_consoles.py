@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import event
 from sqlmodel import Session
 
 from core.models.tickets import TicketEvent
 from services.tickets import Page
 from services.work_filters import COUNT_CAP, WorkFilter, WorkList
+from tests.utils.statements import statements_run
 from tests.web.conftest import make_ticket
 
 NOW = datetime.now(UTC)
@@ -221,12 +221,10 @@ async def test_whistle_list_shows_each_whistles_text_and_stage(site_without_temp
 async def test_inbox_pages_keep_the_filter_and_query_count_does_not_grow_with_rows(site_without_temporal):
     engine = site_without_temporal.engine
     client = await site_without_temporal.signed_in("h-ecology")
-    statements: list[str] = []
-    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
 
     async def queries(path: str) -> int:
-        statements.clear()
-        assert (await client.get(path)).status_code == 200
+        with statements_run(engine) as statements:
+            assert (await client.get(path)).status_code == 200
         return len(statements)
 
     dispatched(engine, "T-0")
