@@ -33,7 +33,7 @@ with workflow.unsafe.imports_passed_through():
     from core.ticket_row import ticket_fields
     from core.vocabulary import AuditAction
     from workflows import search_attributes
-    from workflows.patches import LOCAL_ROUTING
+    from workflows.patches import LOCAL_ROUTING, SEARCH_ATTRIBUTES_ON_CHANGE
 
 LOCAL_TIMEOUT = timedelta(seconds=30)
 ACTIVITY_TIMEOUT = timedelta(minutes=2)
@@ -47,6 +47,7 @@ class CaseEffects:
         self.trail: list[tuple[int, str, str, str]] = []  # (seq, action, actor id, time) of each audit row
         self.background: list[asyncio.Future] = []  # best-effort activities nobody waits for
         self.before_record: Callable[[], Awaitable[None]] | None = None  # brings derived state up to date
+        self.searchable: tuple | None = None  # the search attributes' values last upserted
 
     async def record(self, actor: Actor, action: AuditAction, before: Stage | None, reason: str = "", *,
                      unit_id: str | None = None, details: dict | None = None, at: datetime | None = None) -> None:
@@ -172,6 +173,10 @@ class CaseEffects:
 
     def upsert_search_attributes(self) -> None:
         s, keys = self.s, search_attributes
+        values = (s.stage, s.primary.id if s.primary else None, s.closure_deadline, s.overdue, s.colour)
+        if values == self.searchable and workflow.patched(SEARCH_ATTRIBUTES_ON_CHANGE):
+            return
+        self.searchable = values
         workflow.upsert_search_attributes([
             keys.TICKET_STATUS.value_set(s.stage.value),
             keys.UNIT.value_set(s.primary.id) if s.primary else keys.UNIT.value_unset(),

@@ -26,3 +26,6 @@ MERGE_FOLLOWS = "merge-follows"
 # Issue 19, intake at scale: routing runs as a local activity in the workflow task that received the case (no
 # activity task and second workflow task on the server for each case; the proposal is ready sooner).
 LOCAL_ROUTING = "local-routing"
+# Issue 19, loop efficiency: a transition that leaves the search attributes as they were upserts nothing (each upsert is
+# an event and a visibility write on the server).
+SEARCH_ATTRIBUTES_ON_CHANGE = "search-attributes-on-change"

@@ -38,7 +38,7 @@ from core.payloads import (
 )
 from tests.temporal_env import TEST_CONVERTER
 from tests.workflows.conftest import CENTRE, EAST_DISPATCH, EAST_URBAN, ECOLOGY, MARKET, SUPERVISOR
-from tests.workflows.steps import actions, advance_to, finished, logged, rater, received, state, until
+from tests.workflows.steps import actions, advance_to, attributes, finished, logged, rater, received, state, until
 from workflows.grievance import GrievanceWorkflow as W
 
 HISTORIES = Path(__file__).resolve().parent / "histories"
@@ -205,6 +205,30 @@ async def test_case_routed_in_its_first_workflow_task_replays(cases):
     assert EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED not in [e.event_type for e in history.events[:8]]
     await _replay_and_store(handle, "local_routing_closed")
 
+
+async def test_transitions_that_leave_the_search_attributes_as_they_were_upsert_nothing(cases):
+    """Issue 19's patch search-attributes-on-change: each upsert event changes something, and the loop still
+    leaves the closed case's attributes on the server."""
+    handle = await received(cases, "2026-1201-900019")
+    await handle.execute_update(W.dispatch, DispatchInput(actor=CENTRE, item_code="MK-001",
+                                                          primary_unit_id="dept-market"))
+    await handle.execute_update(W.accept, AcceptInput(actor=MARKET))
+    await handle.execute_update(W.submit_result, SubmitResultInput(actor=MARKET, summary="已责令整改",
+                                                                   outcome=Outcome.RESOLVED))
+    await handle.execute_update(W.review, ReviewInput(actor=CENTRE, approve=True))
+    await handle.execute_update(W.rate, RateInput(actor=rater(handle), rating=Rating.SATISFIED, resolved=True))
+    final = await finished(cases, handle)
+    history = await handle.fetch_history()
+    upserts = [e.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields
+               for e in history.events if e.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES]
+    # The SDK upserts TemporalChangeVersion with each patch it records: only the case's own attributes count here.
+    upserted = [{key: value.data for key, value in fields.items()} for fields in upserts if "TicketStatus" in fields]
+    audit_rows = await logged(cases, handle.id, lambda rows: "published" in rows)
+    assert all(before != after for before, after in zip(upserted, upserted[1:], strict=False))
+    assert 0 < len(upserted) < len(audit_rows)
+    assert final.stage == Stage.CLOSED
+    assert (await attributes(cases, handle))["TicketStatus"] == "closed"
+    await _replay_and_store(handle, "search_attributes_on_change_closed")
 
 def test_at_least_two_histories_are_stored():
     assert len(STORED) >= 2, f"run UPDATE_HISTORIES=1 pytest {Path(__file__).name} to store them"
