@@ -206,16 +206,36 @@ async def shape_of(client: Client, ticket: str) -> tuple[LoopShape, dict]:
     return shape, counted
 
 
+# ---- where the CPU goes ----
+
+
+def cpu_per_loop(before: dict[str, float], after: dict[str, float], loops: int) -> dict[str, float]:
+    """Milliseconds of CPU per loop for each part of the stack between two readings of BenchStack.cpu_seconds,
+    and their total: on a machine the loops fill, loops/s is at most the cores' seconds over this total."""
+    if not loops:
+        return {}
+    spent = {role: round((after[role] - before.get(role, 0.0)) * 1000 / loops, 1) for role in after}
+    return spent | {"total": round(sum(spent.values()), 1)}
+
+
 async def run_loops(stack: BenchStack, client: Client, *, clients: int, loops: int, seconds: float) -> dict:
+    start = stack.cpu_seconds()
     ours = await run_ours(stack, clients=clients, loops=loops, seconds=seconds)
+    ours_cpu = cpu_per_loop(start, stack.cpu_seconds(), ours.loops)
     shape, counted = LoopShape(), {}
     if ours.tickets:
         await asyncio.sleep(1)  # the last loop's case publishes and ends
         shape, counted = await shape_of(client, ours.tickets[0])
+    start = stack.cpu_seconds()
     engine = await run_engine(client, shape, clients=clients, loops=loops, seconds=seconds)
+    engine_cpu = cpu_per_loop(start, stack.cpu_seconds(), engine.loops)
     ours_rate, engine_rate = ours.summary()["loops_per_s"], engine.summary()["loops_per_s"]
     return {"clients": clients, "ours": ours.summary(), "engine": engine.summary(),
             "loop_efficiency": round(ours_rate / engine_rate, 3) if engine_rate else None,
+            "cpu_ms_per_loop": {"ours": ours_cpu, "engine": engine_cpu},
+            # What loop_efficiency would be if both loops kept every core busy: the engine's CPU per loop over ours.
+            "cpu_bound_efficiency": round(engine_cpu["total"] / ours_cpu["total"], 3)
+            if ours_cpu.get("total") and engine_cpu.get("total") else None,
             "engine_shape": {"update_locals": shape.update_locals, "intake": list(shape.intake),
                              "background_on_dispatch": shape.background_on_dispatch, "finish": list(shape.finish)},
             "our_history_counts": counted}

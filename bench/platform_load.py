@@ -63,6 +63,9 @@ def figures(result: dict, suffix: str = "") -> list[Figure]:
         Figure(f"loop_per_s{suffix}", loop["ours"]["loops_per_s"], "loops/s", "", COMMAND),
         Figure(f"engine_loop_per_s{suffix}", loop["engine"]["loops_per_s"], "loops/s", "", COMMAND),
         Figure(f"loop_efficiency{suffix}", loop["loop_efficiency"], "ours/engine", ">= 0.7", COMMAND),
+        Figure(f"loop_cpu_ms{suffix}", loop["cpu_ms_per_loop"]["ours"].get("total"), "ms/loop", "", COMMAND),
+        Figure(f"engine_loop_cpu_ms{suffix}", loop["cpu_ms_per_loop"]["engine"].get("total"), "ms/loop", "", COMMAND),
+        Figure(f"loop_cpu_bound_efficiency{suffix}", loop["cpu_bound_efficiency"], "ours/engine", "", COMMAND),
     ]
     for action, lat in loop["ours"]["actions"].items():
         found.append(Figure(f"loop_{action}_p50{suffix}", lat["p50_ms"], "ms", "", COMMAND))

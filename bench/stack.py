@@ -64,6 +64,20 @@ def rss_mb(pid: int) -> float | None:
     return None
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User plus system CPU time one process has used so far (Linux), in seconds."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime (proc(5), from field 3)
+
+
+def role_of(name: str) -> str:
+    """A child's part of the stack: worker-2 is a worker, web-1 a web process."""
+    return {"temporal": "server"}.get(name, name.rsplit("-", 1)[0] if name[-1:].isdigit() else name)
+
+
 @dataclass
 class BenchStack:
     workers: int = 1
@@ -185,6 +199,18 @@ class BenchStack:
 
     def memory_mb(self) -> dict[str, float | None]:
         return {name: rss_mb(proc.pid) for name, proc in self.procs.items()}
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time used so far by each part of the stack (server, worker, web, engine-worker, summed over its
+        processes) and by the bench's own clients (this process)."""
+        used: dict[str, float] = {}
+        for name, proc in self.procs.items():
+            seconds = cpu_seconds(proc.pid)
+            if seconds is not None:
+                used[role_of(name)] = used.get(role_of(name), 0.0) + seconds
+        times = os.times()
+        used["client"] = times.user + times.system
+        return used
 
     def stop(self) -> None:
         """Web processes first, then workers, then the server; SIGKILL after a grace period."""
