@@ -189,9 +189,9 @@ async def test_ruling_that_keeps_the_lead_with_cooperating_units_replays(cases):
     await _replay_and_store(handle, "consultation_keeps_lead_with_cooperating")
 
 
-async def test_case_routed_in_its_first_workflow_task_replays(cases):
-    """Issue 19's path (patch local-routing): routing as a local activity, the whole loop to the close."""
-    handle = await received(cases, "2026-1130-900019")
+async def _whole_loop(cases, ticket_id: str) -> tuple[WorkflowHandle, GrievanceState]:
+    """The bench's loop: dispatched, accepted, resolved, approved, rated satisfied, closed."""
+    handle = await received(cases, ticket_id)
     await handle.execute_update(W.dispatch, DispatchInput(actor=CENTRE, item_code="MK-001",
                                                           primary_unit_id="dept-market"))
     await handle.execute_update(W.accept, AcceptInput(actor=MARKET))
@@ -200,6 +200,12 @@ async def test_case_routed_in_its_first_workflow_task_replays(cases):
     await handle.execute_update(W.review, ReviewInput(actor=CENTRE, approve=True))
     await handle.execute_update(W.rate, RateInput(actor=rater(handle), rating=Rating.SATISFIED, resolved=True))
     final = await finished(cases, handle)
+    return handle, final
+
+
+async def test_case_routed_in_its_first_workflow_task_replays(cases):
+    """Issue 19's path (patch local-routing): routing as a local activity, the whole loop to the close."""
+    handle, final = await _whole_loop(cases, "2026-1130-900019")
     assert final.stage == Stage.CLOSED and final.proposal.candidates
     history = await handle.fetch_history()
     assert EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED not in [e.event_type for e in history.events[:8]]
@@ -209,15 +215,7 @@ async def test_case_routed_in_its_first_workflow_task_replays(cases):
 async def test_transitions_that_leave_the_search_attributes_as_they_were_upsert_nothing(cases):
     """Issue 19's patch search-attributes-on-change: each upsert event changes something, and the loop still
     leaves the closed case's attributes on the server."""
-    handle = await received(cases, "2026-1201-900019")
-    await handle.execute_update(W.dispatch, DispatchInput(actor=CENTRE, item_code="MK-001",
-                                                          primary_unit_id="dept-market"))
-    await handle.execute_update(W.accept, AcceptInput(actor=MARKET))
-    await handle.execute_update(W.submit_result, SubmitResultInput(actor=MARKET, summary="已责令整改",
-                                                                   outcome=Outcome.RESOLVED))
-    await handle.execute_update(W.review, ReviewInput(actor=CENTRE, approve=True))
-    await handle.execute_update(W.rate, RateInput(actor=rater(handle), rating=Rating.SATISFIED, resolved=True))
-    final = await finished(cases, handle)
+    handle, final = await _whole_loop(cases, "2026-1201-900019")
     history = await handle.fetch_history()
     upserts = [e.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields
                for e in history.events if e.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES]
@@ -229,6 +227,7 @@ async def test_transitions_that_leave_the_search_attributes_as_they_were_upsert_
     assert final.stage == Stage.CLOSED
     assert (await attributes(cases, handle))["TicketStatus"] == "closed"
     await _replay_and_store(handle, "search_attributes_on_change_closed")
+
 
 def test_at_least_two_histories_are_stored():
     assert len(STORED) >= 2, f"run UPDATE_HISTORIES=1 pytest {Path(__file__).name} to store them"
