@@ -6,17 +6,24 @@ with the same concurrency and count, on the same dev server. loop_efficiency = o
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import httpx
 from temporalio.client import Client
 
 from bench.figures import latency_ms
 from bench.minimal_workflow import TASK_QUEUE, UPDATES, LoopShape, MinimalInput, MinimalLoopWorkflow, StepInput
+from bench.stack import TASK_QUEUE as TASK_QUEUE_OURS
 from bench.stack import BenchStack
+from core.messages import GrievanceInput
+from core.payloads import AcceptInput, DispatchInput, RateInput, ReviewInput, SubmitResultInput
+from services.accounts import citizen_actor
+from workflows.grievance import GrievanceWorkflow
 
 ITEM = "MK-014"  # a city-level item of the demo catalog, handled by the market department (h-market)
 NOT_YET = 404  # the read-model row of a case filed a moment ago appears once its intake activity ran
@@ -165,6 +172,56 @@ async def run_engine(client: Client, shape: LoopShape, *, clients: int, loops: i
     return await _drive(run, clients, loops, seconds, one_loop)
 
 
+# ---- ours without the web: our workflow driven like the engine, with a real loop's inputs ----
+
+LOOP_UPDATES = {"dispatch": (GrievanceWorkflow.dispatch, DispatchInput),
+                "accept": (GrievanceWorkflow.accept, AcceptInput),
+                "submit_result": (GrievanceWorkflow.submit_result, SubmitResultInput),
+                "review": (GrievanceWorkflow.review, ReviewInput),
+                "rate": (GrievanceWorkflow.rate, RateInput)}
+STEP_OF = {"submit_result": "submit"}  # the update's name -> the action's, as the JSON API names it
+
+
+async def loop_inputs(events, converter) -> tuple[GrievanceInput | None, list[tuple[str, object]]]:
+    """The intake and each update's input of one loop of ours, decoded from its history events, in order."""
+    start, updates = None, []
+    for event in events:
+        kind = event.WhichOneof("attributes")
+        if kind == "workflow_execution_started_event_attributes":
+            payloads = event.workflow_execution_started_event_attributes.input.payloads
+            (start,) = await converter.decode(payloads, [GrievanceInput])
+        elif kind == "workflow_execution_update_accepted_event_attributes":
+            request = event.workflow_execution_update_accepted_event_attributes.accepted_request.input
+            (arg,) = await converter.decode(request.args.payloads, [LOOP_UPDATES[request.name][1]])
+            updates.append((request.name, arg))
+    return start, updates
+
+
+async def run_direct(client: Client, start: GrievanceInput, updates: list[tuple[str, object]], *, clients: int,
+                     loops: int, seconds: float) -> LoopRun:
+    """Our workflow on our worker, started and updated straight through the Temporal client as the engine is: what
+    the loop costs without the web and its HTTP."""
+    run = LoopRun()
+    prefix = uuid.uuid4().hex[:8]
+
+    async def one_loop(n: int, index: int) -> None:
+        ticket = f"bench-direct-{prefix}-{n}"
+        intake = dataclasses.replace(start, ticket_id=ticket, received_at=datetime.now(UTC))
+        try:
+            handle = await _timed(run, "intake", lambda: client.start_workflow(
+                GrievanceWorkflow.run, intake, id=ticket, task_queue=TASK_QUEUE_OURS))
+            for name, arg in updates:
+                if name == "rate":  # the citizen of this case, by its own number
+                    arg = dataclasses.replace(arg, actor=citizen_actor(ticket))
+                update, step = LOOP_UPDATES[name][0], STEP_OF.get(name, name)
+                await _timed(run, step, lambda update=update, arg=arg: handle.execute_update(update, arg))
+        except Exception as exc:  # counted, as the engine's are
+            raise StepFailed(f"{type(exc).__name__}") from None
+        run.tickets.append(ticket)
+
+    return await _drive(run, clients, loops, seconds, one_loop)
+
+
 # ---- the shape of our loop, read from a real history ----
 
 
@@ -222,17 +279,25 @@ async def run_loops(stack: BenchStack, client: Client, *, clients: int, loops: i
     start = stack.cpu_seconds()
     ours = await run_ours(stack, clients=clients, loops=loops, seconds=seconds)
     ours_cpu = cpu_per_loop(start, stack.cpu_seconds(), ours.loops)
-    shape, counted = LoopShape(), {}
+    shape, counted, direct, direct_cpu = LoopShape(), {}, LoopRun(), {}
     if ours.tickets:
         await asyncio.sleep(1)  # the last loop's case publishes and ends
         shape, counted = await shape_of(client, ours.tickets[0])
+        history = client.get_workflow_handle(ours.tickets[0]).fetch_history_events()
+        intake, updates = await loop_inputs([event async for event in history], client.data_converter)
+        start = stack.cpu_seconds()
+        direct = await run_direct(client, intake, updates, clients=clients, loops=loops, seconds=seconds)
+        direct_cpu = cpu_per_loop(start, stack.cpu_seconds(), direct.loops)
     start = stack.cpu_seconds()
     engine = await run_engine(client, shape, clients=clients, loops=loops, seconds=seconds)
     engine_cpu = cpu_per_loop(start, stack.cpu_seconds(), engine.loops)
     ours_rate, engine_rate = ours.summary()["loops_per_s"], engine.summary()["loops_per_s"]
+    direct_rate = direct.summary()["loops_per_s"]
     return {"clients": clients, "ours": ours.summary(), "engine": engine.summary(),
             "loop_efficiency": round(ours_rate / engine_rate, 3) if engine_rate else None,
-            "cpu_ms_per_loop": {"ours": ours_cpu, "engine": engine_cpu},
+            "ours_without_http": direct.summary(),
+            "loop_efficiency_without_http": round(direct_rate / engine_rate, 3) if engine_rate else None,
+            "cpu_ms_per_loop": {"ours": ours_cpu, "ours_without_http": direct_cpu, "engine": engine_cpu},
             # What loop_efficiency would be if both loops kept every core busy: the engine's CPU per loop over ours.
             "cpu_bound_efficiency": round(engine_cpu["total"] / ours_cpu["total"], 3)
             if ours_cpu.get("total") and engine_cpu.get("total") else None,
