@@ -12,7 +12,8 @@ from core.messages import GrievanceInput, Rating, Role
 from core.payloads import DispatchInput, RateInput
 from tests.temporal_env import TEST_CONVERTER
 
-LOOP = Path(__file__).resolve().parents[1] / "workflows" / "histories" / "encrypted-search_attributes_on_change_closed.json"
+HISTORIES = Path(__file__).resolve().parents[1] / "workflows" / "histories"
+LOOP = HISTORIES / "encrypted-search_attributes_on_change_closed.json"  # the bench's loop, recorded by the replay tests
 
 
 async def test_a_loops_intake_and_updates_are_read_from_its_history_in_order():
