@@ -47,7 +47,7 @@ class CaseEffects:
         self.trail: list[tuple[int, str, str, str]] = []  # (seq, action, actor id, time) of each audit row
         self.background: list[asyncio.Future] = []  # best-effort activities nobody waits for
         self.before_record: Callable[[], Awaitable[None]] | None = None  # brings derived state up to date
-        self.searchable: tuple | None = None  # the search attributes' values last upserted
+        self.searchable: list | None = None  # the search-attribute updates last sent
 
     async def record(self, actor: Actor, action: AuditAction, before: Stage | None, reason: str = "", *,
                      unit_id: str | None = None, details: dict | None = None, at: datetime | None = None) -> None:
@@ -173,14 +173,14 @@ class CaseEffects:
 
     def upsert_search_attributes(self) -> None:
         s, keys = self.s, search_attributes
-        values = (s.stage, s.primary.id if s.primary else None, s.closure_deadline, s.overdue, s.colour)
-        if values == self.searchable and workflow.patched(SEARCH_ATTRIBUTES_ON_CHANGE):
-            return
-        self.searchable = values
-        workflow.upsert_search_attributes([
+        updates = [
             keys.TICKET_STATUS.value_set(s.stage.value),
             keys.UNIT.value_set(s.primary.id) if s.primary else keys.UNIT.value_unset(),
             keys.DEADLINE.value_set(s.closure_deadline) if s.closure_deadline else keys.DEADLINE.value_unset(),
             keys.OVERDUE.value_set(s.overdue),
             keys.COLOUR.value_set(s.colour.value),
-        ])
+        ]
+        if updates == self.searchable and workflow.patched(SEARCH_ATTRIBUTES_ON_CHANGE):
+            return
+        self.searchable = updates
+        workflow.upsert_search_attributes(updates)
