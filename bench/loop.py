@@ -149,27 +149,40 @@ async def _file(http: httpx.AsyncClient, run: LoopRun, base: str, auth: dict, n:
 # ---- the engine: the minimal workflow, straight through the Temporal client ----
 
 
-async def run_engine(client: Client, shape: LoopShape, *, clients: int, loops: int, seconds: float) -> LoopRun:
+async def _through_client(client: Client, name: str, start, steps, *, clients: int, loops: int, seconds: float
+                          ) -> LoopRun:
+    """Whole loops straight through the Temporal client: `start(ticket, n)` gives the workflow's run method, input
+    and task queue; `steps(ticket)` the (action, update, input) of each update, sent one after another."""
     run = LoopRun()
     prefix = uuid.uuid4().hex[:8]
-    updates = {"dispatch": MinimalLoopWorkflow.dispatch, "accept": MinimalLoopWorkflow.accept,
-               "submit": MinimalLoopWorkflow.submit, "review": MinimalLoopWorkflow.review,
-               "rate": MinimalLoopWorkflow.rate}
 
     async def one_loop(n: int, index: int) -> None:
-        ticket = f"bench-{prefix}-{n}"
+        ticket = f"{name}-{prefix}-{n}"
+        method, intake, task_queue = start(ticket, n)
         try:
             handle = await _timed(run, "intake", lambda: client.start_workflow(
-                MinimalLoopWorkflow.run, MinimalInput(ticket, f"火锅店后厨污水横流，卫生条件差 #{n}", shape),
-                id=ticket, task_queue=TASK_QUEUE))
-            for step in UPDATES:
-                await _timed(run, step,
-                             lambda step=step: handle.execute_update(updates[step], StepInput(ticket, step)))
+                method, intake, id=ticket, task_queue=task_queue))
+            for action, update, arg in steps(ticket):
+                await _timed(run, action, lambda update=update, arg=arg: handle.execute_update(update, arg))
         except Exception as exc:  # counted: the figure says how many loops failed and why
             raise StepFailed(f"{type(exc).__name__}") from None
         run.tickets.append(ticket)
 
     return await _drive(run, clients, loops, seconds, one_loop)
+
+
+async def run_engine(client: Client, shape: LoopShape, *, clients: int, loops: int, seconds: float) -> LoopRun:
+    updates = {"dispatch": MinimalLoopWorkflow.dispatch, "accept": MinimalLoopWorkflow.accept,
+               "submit": MinimalLoopWorkflow.submit, "review": MinimalLoopWorkflow.review,
+               "rate": MinimalLoopWorkflow.rate}
+
+    def start(ticket: str, n: int) -> tuple:
+        return MinimalLoopWorkflow.run, MinimalInput(ticket, f"火锅店后厨污水横流，卫生条件差 #{n}", shape), TASK_QUEUE
+
+    def steps(ticket: str) -> list[tuple]:
+        return [(step, updates[step], StepInput(ticket, step)) for step in UPDATES]
+
+    return await _through_client(client, "bench", start, steps, clients=clients, loops=loops, seconds=seconds)
 
 
 # ---- ours without the web: our workflow driven like the engine, with a real loop's inputs ----
@@ -201,36 +214,31 @@ async def run_direct(client: Client, start: GrievanceInput, updates: list[tuple[
                      loops: int, seconds: float) -> LoopRun:
     """Our workflow on our worker, started and updated straight through the Temporal client as the engine is: what
     the loop costs without the web and its HTTP."""
-    run = LoopRun()
-    prefix = uuid.uuid4().hex[:8]
-
-    async def one_loop(n: int, index: int) -> None:
-        ticket = f"bench-direct-{prefix}-{n}"
+    def begin(ticket: str, n: int) -> tuple:
         intake = dataclasses.replace(start, ticket_id=ticket, received_at=datetime.now(UTC))
-        try:
-            handle = await _timed(run, "intake", lambda: client.start_workflow(
-                GrievanceWorkflow.run, intake, id=ticket, task_queue=TASK_QUEUE_OURS))
-            for name, arg in updates:
-                if name == "rate":  # the citizen of this case, by its own number
-                    arg = dataclasses.replace(arg, actor=citizen_actor(ticket))
-                update, step = LOOP_UPDATES[name][0], STEP_OF.get(name, name)
-                await _timed(run, step, lambda update=update, arg=arg: handle.execute_update(update, arg))
-        except Exception as exc:  # counted, as the engine's are
-            raise StepFailed(f"{type(exc).__name__}") from None
-        run.tickets.append(ticket)
+        return GrievanceWorkflow.run, intake, TASK_QUEUE_OURS
 
-    return await _drive(run, clients, loops, seconds, one_loop)
+    def steps(ticket: str) -> list[tuple]:
+        found = []
+        for name, arg in updates:
+            if name == "rate":  # the citizen of this case, by its own number
+                arg = dataclasses.replace(arg, actor=citizen_actor(ticket))
+            found.append((STEP_OF.get(name, name), LOOP_UPDATES[name][0], arg))
+        return found
+
+    return await _through_client(client, "bench-direct", begin, steps, clients=clients, loops=loops, seconds=seconds)
 
 
 # ---- the shape of our loop, read from a real history ----
 
 
-async def shape_of(client: Client, ticket: str) -> tuple[LoopShape, dict]:
-    """Local and regular activities of each step of one finished loop of ours, and its timers."""
+def shape_of(events) -> tuple[LoopShape, dict]:
+    """Local and regular activities of each step of one finished loop of ours (its history events), and its
+    timers."""
     steps: dict[str, Counter] = {}
     intake: list[str] = []  # the kinds of receive()'s activities, in order
     current, seen_update = "intake", False
-    async for event in client.get_workflow_handle(ticket).fetch_history_events():
+    for event in events:
         kind = event.WhichOneof("attributes")
         if kind == "workflow_execution_update_accepted_event_attributes":
             current = event.workflow_execution_update_accepted_event_attributes.accepted_request.input.name
@@ -252,7 +260,7 @@ async def shape_of(client: Client, ticket: str) -> tuple[LoopShape, dict]:
             bucket["timer"] += 1
     counted = {step: dict(c) for step, c in steps.items()}
     local = "core_local_activity"
-    names = {"dispatch": "dispatch", "accept": "accept", "submit": "submit_result", "review": "review", "rate": "rate"}
+    names = {STEP_OF.get(name, name): name for name in LOOP_UPDATES}  # the action -> its update's name
     update_locals = {step: steps.get(name, Counter())[local] for step, name in names.items()}
     # receive() records, routes and records; with routing as a regular activity (cases started before the
     # local-routing patch) its second row could land in the task that accepted the waiting dispatch.
@@ -282,9 +290,9 @@ async def run_loops(stack: BenchStack, client: Client, *, clients: int, loops: i
     shape, counted, direct, direct_cpu = LoopShape(), {}, LoopRun(), {}
     if ours.tickets:
         await asyncio.sleep(1)  # the last loop's case publishes and ends
-        shape, counted = await shape_of(client, ours.tickets[0])
-        history = client.get_workflow_handle(ours.tickets[0]).fetch_history_events()
-        intake, updates = await loop_inputs([event async for event in history], client.data_converter)
+        history = [event async for event in client.get_workflow_handle(ours.tickets[0]).fetch_history_events()]
+        shape, counted = shape_of(history)
+        intake, updates = await loop_inputs(history, client.data_converter)
         start = stack.cpu_seconds()
         direct = await run_direct(client, intake, updates, clients=clients, loops=loops, seconds=seconds)
         direct_cpu = cpu_per_loop(start, stack.cpu_seconds(), direct.loops)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from temporalio.client import WorkflowHistory
 
-from bench.loop import LOOP_UPDATES, STEP_OF, loop_inputs
+from bench.loop import LOOP_UPDATES, STEP_OF, loop_inputs, shape_of
 from bench.minimal_workflow import UPDATES
 from core.messages import GrievanceInput, Rating, Role
 from core.payloads import DispatchInput, RateInput
@@ -31,3 +31,11 @@ async def test_a_loops_intake_and_updates_are_read_from_its_history_in_order():
 
 def test_each_update_is_timed_under_the_action_the_json_api_names():
     assert [STEP_OF.get(name, name) for name in LOOP_UPDATES] == list(UPDATES)
+
+
+def test_the_engine_copies_the_loops_shape_from_the_same_history():
+    history = WorkflowHistory.from_json("loop", LOOP.read_text(encoding="utf-8"))
+    shape, _ = shape_of(history.events)
+    assert shape.intake == ("local", "local", "local")
+    assert shape.update_locals == {"dispatch": 3, "accept": 1, "submit": 2, "review": 2, "rate": 2}
+    assert shape.background_on_dispatch == 1
